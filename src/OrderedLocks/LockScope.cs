@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace OrderedLocks;
+
+/// <summary>
+/// A held ordered lock. Disposing the scope releases the lock; disposing it again does nothing.
+/// </summary>
+/// <remarks>
+/// <para>The scope is the ownership token of a non-reentrant <see cref="OrderedLock"/>: whoever has
+/// it may release the hold, on any thread and in any async flow (a documented hand-off, as with
+/// <see cref="SemaphoreSlim"/>). Held-lock tracking stays right either way: the hold disappears from
+/// every thread and flow that recorded it, because records are validated against the lock's
+/// current token. A reentrant lock accepts the release only from its holder.</para>
+/// <para>A scope copied and disposed twice releases once: each hold has a unique token, so a stale
+/// copy can never release a later hold of the same lock.</para>
+/// </remarks>
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+public readonly struct LockScope : IDisposable
+{
+    private readonly OrderedLockBase? _lock;
+    private readonly HoldNode? _node;
+    private readonly int _token;
+
+    // How the hold was recorded: see the Tracked* constants.
+    private readonly byte _tracking;
+
+    internal const byte NotTracked = 0;
+    internal const byte TrackedOnThread = 1;
+    internal const byte TrackedOnFlow = 2;
+
+    internal LockScope(OrderedLockBase lockObject, int token, byte tracking, HoldNode? node)
+    {
+        _lock = lockObject;
+        _token = token;
+        _tracking = tracking;
+        _node = node;
+    }
+
+    /// <summary>Gets the lock this scope holds, or <see langword="null"/> for a default scope.</summary>
+    public OrderedLockBase? Lock => _lock;
+
+    /// <summary>
+    /// Gets a value indicating whether this scope came from a successful acquisition (false for
+    /// <see langword="default"/> and for a timed-out <c>TryAcquireAsync</c>), whether or not it has
+    /// been released since.
+    /// </summary>
+    public bool IsAcquired => _lock is not null;
+
+    /// <summary>
+    /// Gets a value indicating whether this scope still holds its lock (false after it was
+    /// disposed, and for a default or failed scope).
+    /// </summary>
+    public bool IsHeld => _lock is not null && _lock.IsHeldWithToken(_token);
+
+    internal int Token => _token;
+
+    internal byte Tracking => _tracking;
+
+    internal HoldNode? Node => _node;
+
+    private string DebuggerDisplay => _lock is null ? "(no lock)" : $"{_lock} {(IsHeld ? "held" : "released")}";
+
+    /// <summary>Releases the lock, if this scope still holds it.</summary>
+    /// <exception cref="SynchronizationLockException">
+    /// The scope belongs to a reentrant lock and the current thread or flow is not its holder.
+    /// </exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Dispose() => _lock?.ReleaseScope(this);
+}

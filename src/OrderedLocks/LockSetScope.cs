@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace OrderedLocks;
+
+/// <summary>
+/// Several ordered locks taken at once by <see cref="OrderedLock.AcquireAll(OrderedLockBase[])"/>
+/// in the global order. Disposing releases them in reverse order; disposing again does nothing.
+/// </summary>
+[DebuggerDisplay("{Count} locks")]
+public readonly struct LockSetScope : IDisposable
+{
+    private readonly LockScope[]? _scopes;
+
+    internal LockSetScope(LockScope[] scopes) => _scopes = scopes;
+
+    /// <summary>Gets the number of distinct locks held (duplicates were dropped).</summary>
+    public int Count => _scopes?.Length ?? 0;
+
+    /// <summary>Gets the locks in the order they were acquired (the global order).</summary>
+    public IReadOnlyList<OrderedLockBase> Locks
+    {
+        get
+        {
+            if (_scopes is null)
+            {
+                return Array.Empty<OrderedLockBase>();
+            }
+
+            var locks = new OrderedLockBase[_scopes.Length];
+            for (int i = 0; i < locks.Length; i++)
+            {
+                locks[i] = _scopes[i].Lock!;
+            }
+
+            return locks;
+        }
+    }
+
+    /// <summary>Releases every lock of the set, in reverse acquisition order.</summary>
+    /// <exception cref="AggregateException">Releasing one or more locks failed; the others were released.</exception>
+    public void Dispose()
+    {
+        if (_scopes is not null)
+        {
+            ReleaseInReverse(_scopes, _scopes.Length);
+        }
+    }
+
+    // Releases scopes[count-1] .. scopes[0]; every release is attempted even if one throws.
+    internal static void ReleaseInReverse(LockScope[] scopes, int count)
+    {
+        List<Exception>? errors = null;
+        for (int i = count - 1; i >= 0; i--)
+        {
+            try
+            {
+                scopes[i].Dispose();
+            }
+            catch (Exception ex)
+            {
+                (errors ??= new List<Exception>()).Add(ex);
+            }
+        }
+
+        if (errors is not null)
+        {
+            throw errors.Count == 1 ? errors[0] : new AggregateException("Releasing the lock set failed.", errors);
+        }
+    }
+}

@@ -1,0 +1,331 @@
+using System.Runtime.CompilerServices;
+using OrderedLocks.Checking;
+using OrderedLocks.Internal;
+
+namespace OrderedLocks;
+
+/// <summary>
+/// A non-reentrant mutual-exclusion lock with a place in one global order, usable from
+/// synchronous and asynchronous code. Acquire several at once with
+/// <see cref="AcquireAll(OrderedLockBase[])"/>: they are taken in the global order, so two flows
+/// can never deadlock on them.
+/// </summary>
+/// <remarks>
+/// <para>Not thread-affine: an asynchronous holder may resume on another thread and release there.
+/// A synchronous hold (<see cref="Acquire()"/>) belongs to the thread, like <c>lock</c>: do not hold
+/// it across an <c>await</c>; use <see cref="AcquireAsync(CancellationToken)"/> in async code.</para>
+/// <para>Acquiring a lock that the current thread or async flow already holds throws
+/// <see cref="LockOrderException"/> (kind <see cref="LockViolationKind.SelfDeadlock"/>) instead of
+/// hanging. With checking on, acquiring out of order raises before blocking
+/// (<see cref="LockOrderChecking.Strict"/>) or reports a cycle of the learned order
+/// (<see cref="LockOrderChecking.Learned"/>).</para>
+/// <para>Waiters are served first-come first-served, but a running thread may take a lock that was
+/// just released before a woken waiter does (which keeps throughput high); a waiter can be
+/// bypassed at most once per release before the lock is handed to it directly.</para>
+/// </remarks>
+public sealed partial class OrderedLock : OrderedLockBase
+{
+    /// <summary>Initializes a new lock.</summary>
+    /// <param name="name">The name used in diagnostics; defaults to "OrderedLock#id".</param>
+    /// <param name="rank">
+    /// The declared level: lower ranks are acquired first. Without a rank the lock has rank 0
+    /// and is ordered among rank-0 locks by creation.
+    /// </param>
+    /// <param name="checking">
+    /// This lock's checking mode; <see langword="null"/> follows <see cref="LockOrderPolicy.Checking"/>.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="checking"/> is not a defined mode.</exception>
+    public OrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null)
+        : base(name, rank, checking)
+    {
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether the current thread holds the lock synchronously, or the
+    /// current async flow holds it (or inherited the hold from the flow that forked it).
+    /// </summary>
+    /// <remarks>Asynchronous holds are tracked only while checking is on.</remarks>
+    public bool IsHeldByCurrentFlow =>
+        (_ownerThreadId == Environment.CurrentManagedThreadId && IsLocked) || HeldLocks.FindHold(this).Found;
+
+    private protected override string KindName => nameof(OrderedLock);
+
+    /// <summary>Acquires the lock, blocking until it is free.</summary>
+    /// <returns>The scope that holds the lock; dispose it to release.</returns>
+    /// <exception cref="LockOrderException">
+    /// The acquisition violates the lock order, or the current thread or flow already holds the lock.
+    /// Nothing is held.
+    /// </exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public LockScope Acquire()
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode != LockOrderChecking.Off)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(Timeout.Infinite, CancellationToken.None);
+        }
+
+        return HoldOnThread(token, mode);
+    }
+
+    /// <summary>Acquires the lock, blocking until it is free or the token is cancelled.</summary>
+    /// <param name="cancellationToken">Cancels the wait; the lock is then not held.</param>
+    /// <returns>The scope that holds the lock.</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled first. Nothing is held.</exception>
+    /// <exception cref="LockOrderException">The acquisition violates the lock order. Nothing is held.</exception>
+    public LockScope Acquire(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode != LockOrderChecking.Off)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(Timeout.Infinite, cancellationToken);
+        }
+
+        return HoldOnThread(token, mode);
+    }
+
+    /// <summary>Tries to acquire the lock without waiting.</summary>
+    /// <param name="scope">The scope that holds the lock, or <see langword="default"/> when it was not free.</param>
+    /// <returns>Whether the lock was acquired.</returns>
+    /// <exception cref="LockOrderException">The acquisition violates the lock order. Nothing is held.</exception>
+    public bool TryAcquire(out LockScope scope) => TryAcquire(TimeSpan.Zero, out scope);
+
+    /// <summary>Tries to acquire the lock, waiting at most <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">How long to wait: <see cref="TimeSpan.Zero"/> to try once, <see cref="Timeout.InfiniteTimeSpan"/> to wait without a limit.</param>
+    /// <param name="scope">The scope that holds the lock, or <see langword="default"/> on timeout.</param>
+    /// <returns>Whether the lock was acquired. On timeout nothing is held and no waiter stays queued.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite) or too large.</exception>
+    /// <exception cref="LockOrderException">The acquisition violates the lock order. Nothing is held.</exception>
+    public bool TryAcquire(TimeSpan timeout, out LockScope scope) => TryAcquire(timeout, out scope, CancellationToken.None);
+
+    /// <summary>Tries to acquire the lock, waiting at most <paramref name="timeout"/> or until cancelled.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="scope">The scope that holds the lock, or <see langword="default"/> on timeout.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Whether the lock was acquired.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is out of range.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled first. Nothing is held.</exception>
+    /// <exception cref="LockOrderException">The acquisition violates the lock order. Nothing is held.</exception>
+    public bool TryAcquire(TimeSpan timeout, out LockScope scope, CancellationToken cancellationToken)
+    {
+        int timeoutMs = Timeouts.ToMilliseconds(timeout, nameof(timeout));
+        cancellationToken.ThrowIfCancellationRequested();
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode != LockOrderChecking.Off)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(timeoutMs, cancellationToken);
+            if (token == 0)
+            {
+                scope = default;
+                return false;
+            }
+        }
+
+        scope = HoldOnThread(token, mode);
+        return true;
+    }
+
+    /// <summary>Acquires the lock asynchronously.</summary>
+    /// <param name="cancellationToken">Cancels the wait; the lock is then not held.</param>
+    /// <returns>The scope that holds the lock; dispose it to release (on any thread).</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled first. Nothing is held.</exception>
+    /// <exception cref="LockOrderException">
+    /// Thrown synchronously, before anything waits: the acquisition violates the lock order, or the
+    /// current flow (or the flow that forked it) already holds the lock.
+    /// </exception>
+    public ValueTask<LockScope> AcquireAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<LockScope>(cancellationToken);
+        }
+
+        HoldNode? node = PrepareAsyncHold(check: true);
+        int token = TryLockFast();
+        if (token != 0)
+        {
+            return new ValueTask<LockScope>(HoldInFlow(token, node));
+        }
+
+        return AcquireSlowAsync(node, Timeout.Infinite, cancellationToken);
+    }
+
+    /// <summary>Tries to acquire the lock asynchronously, waiting at most <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>
+    /// The scope that holds the lock, or a scope whose <see cref="LockScope.IsAcquired"/> is false on
+    /// timeout (nothing held, no waiter queued).
+    /// </returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is out of range.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled first. Nothing is held.</exception>
+    /// <exception cref="LockOrderException">The acquisition violates the lock order. Nothing is held.</exception>
+    public ValueTask<LockScope> TryAcquireAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        int timeoutMs = Timeouts.ToMilliseconds(timeout, nameof(timeout));
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<LockScope>(cancellationToken);
+        }
+
+        HoldNode? node = PrepareAsyncHold(check: true);
+        int token = TryLockFast();
+        if (token != 0)
+        {
+            return new ValueTask<LockScope>(HoldInFlow(token, node));
+        }
+
+        if (timeoutMs == 0)
+        {
+            node?.Fail();
+            return default;
+        }
+
+        return AcquireSlowAsync(node, timeoutMs, cancellationToken);
+    }
+
+    internal override HoldNode? PrepareAsyncHold(bool check)
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode == LockOrderChecking.Off)
+        {
+            return null;
+        }
+
+        if (check)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        return HeldLocks.PushFlow(this);
+    }
+
+    internal override LockScope AcquireForSet(int timeoutMs, CancellationToken cancellationToken, bool checkedByCaller)
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(timeoutMs, cancellationToken);
+            if (token == 0)
+            {
+                return default;
+            }
+        }
+
+        return HoldOnThread(token, mode);
+    }
+
+    internal override ValueTask<LockScope> AcquireForSetAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
+    {
+        int token = TryLockFast();
+        if (token != 0)
+        {
+            return new ValueTask<LockScope>(HoldInFlow(token, node));
+        }
+
+        return AcquireSlowAsync(node, timeoutMs, cancellationToken);
+    }
+
+    internal override void ReleaseScope(in LockScope scope)
+    {
+        int token = scope.Token;
+        if (!IsHeldWithToken(token))
+        {
+            return; // already released: disposing twice is harmless
+        }
+
+        _ownerThreadId = 0;
+        if (Unlock(token) && scope.Tracking == LockScope.TrackedOnThread)
+        {
+            HeldLocks.PopThread(this, token);
+        }
+
+        // A flow hold needs no bookkeeping: its node is now stale in every copy of the chain.
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private LockScope HoldOnThread(int token, LockOrderChecking mode)
+    {
+        _ownerThreadId = Environment.CurrentManagedThreadId;
+        if (mode == LockOrderChecking.Off)
+        {
+            return new LockScope(this, token, LockScope.NotTracked, null);
+        }
+
+        HeldLocks.PushThread(this, token);
+        return new LockScope(this, token, LockScope.TrackedOnThread, null);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private LockScope HoldInFlow(int token, HoldNode? node)
+    {
+        if (node is null)
+        {
+            return new LockScope(this, token, LockScope.NotTracked, null);
+        }
+
+        node.Grant(token);
+        return new LockScope(this, token, LockScope.TrackedOnFlow, node);
+    }
+
+    // Contended synchronous path: a synchronous self-deadlock is caught here even with checking off.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int LockContended(int timeoutMs, CancellationToken cancellationToken)
+    {
+        if (_ownerThreadId == Environment.CurrentManagedThreadId && IsLocked)
+        {
+            OrderChecker.Raise(SelfDeadlockOnThread(), alwaysThrow: true);
+        }
+
+        return LockSlow(timeoutMs, cancellationToken);
+    }
+
+    private LockOrderViolation SelfDeadlockOnThread() => new(
+        LockViolationKind.SelfDeadlock,
+        LockDescription.Of(this),
+        OrderChecker.Describe(ReadOnlySpan<OrderedLockBase>.Empty),
+        Array.Empty<LockOrderEdge>(),
+        $"Self-deadlock: {this} is not reentrant and this thread (id {Environment.CurrentManagedThreadId}) already holds it; waiting for it would never end.{Environment.NewLine}To fix: do not acquire a lock you hold, or use a ReentrantOrderedLock if re-entry is intended.");
+
+    private async ValueTask<LockScope> AcquireSlowAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
+    {
+        int token;
+        try
+        {
+            token = await LockSlowAsync(timeoutMs, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            node?.Fail();
+            throw;
+        }
+
+        if (token == 0)
+        {
+            node?.Fail();
+            return default;
+        }
+
+        return HoldInFlow(token, node);
+    }
+}
