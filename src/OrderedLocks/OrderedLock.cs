@@ -166,6 +166,8 @@ public sealed partial class OrderedLock : OrderedLockBase
             return new ValueTask<LockScope>(HoldInFlow(token, node));
         }
 
+        ThrowIfOwnedByCurrentThread(node);
+
         return AcquireSlowAsync(node, Timeout.Infinite, cancellationToken);
     }
 
@@ -193,6 +195,8 @@ public sealed partial class OrderedLock : OrderedLockBase
         {
             return new ValueTask<LockScope>(HoldInFlow(token, node));
         }
+
+        ThrowIfOwnedByCurrentThread(node);
 
         if (timeoutMs == 0)
         {
@@ -286,6 +290,17 @@ public sealed partial class OrderedLock : OrderedLockBase
 
         node.Grant(token);
         return new LockScope(this, token, LockScope.TrackedOnFlow, node);
+    }
+
+    // Contended asynchronous entry, still on the caller's thread: a thread that holds the lock
+    // synchronously would wait for itself. Caught by owner thread id, so also with checking off.
+    private void ThrowIfOwnedByCurrentThread(HoldNode? node)
+    {
+        if (IsOwnedByCurrentThread)
+        {
+            node?.Fail();
+            OrderChecker.Raise(SelfDeadlockOnThread(), alwaysThrow: true);
+        }
     }
 
     // Contended synchronous path: a synchronous self-deadlock is caught here even with checking off.
