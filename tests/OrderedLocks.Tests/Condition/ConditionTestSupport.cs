@@ -3,25 +3,6 @@ using Xunit;
 
 namespace OrderedLocks.Tests.Condition;
 
-/// <summary>Named timeouts of the reentrant-lock and condition tests.</summary>
-internal static class TestTimeouts
-{
-    /// <summary>Guards every wait that should end quickly: a bug fails the test instead of hanging the suite.</summary>
-    public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(15);
-
-    /// <summary>A wait that is expected to time out (kept short so the suite stays fast).</summary>
-    public static readonly TimeSpan ExpectedTimeout = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>How early a timed wait may return compared to its timeout (clock granularity).</summary>
-    public static readonly TimeSpan TimerSlack = TimeSpan.FromMilliseconds(20);
-
-    /// <summary>
-    /// The generous per-wait timeout of the article's naive (notify/wait) participants: long enough that a
-    /// correctly started dialogue never hits it, short enough that the start-order hang ends the test quickly.
-    /// </summary>
-    public static readonly TimeSpan NaiveWait = TimeSpan.FromSeconds(1);
-}
-
 /// <summary>Thread, polling and joining helpers. Sequencing is by polling observable state, never by sleeping.</summary>
 internal static class Concurrent
 {
