@@ -24,7 +24,10 @@ public enum ScenarioKind
 /// <param name="Scenario">The scenario (for example <c>abba</c>).</param>
 /// <param name="Variant">The variant (for example <c>raw-lock</c> or <c>acquire-all</c>).</param>
 /// <param name="Expected">Whether a bug must be found.</param>
-/// <param name="ExpectedMessage">For <see cref="Expectation.Bug"/>: a fragment the bug report must contain.</param>
+/// <param name="ExpectedMessage">
+/// For <see cref="Expectation.Bug"/>: a fragment the bug report must contain, or several
+/// alternatives separated by <c>|</c> (any one suffices).
+/// </param>
 /// <param name="Description">What the variant does and why it fails or not.</param>
 /// <param name="Test">The Coyote test method: builds fresh state on every call.</param>
 /// <param name="Kind">Article scenario or self-verification.</param>
@@ -46,7 +49,7 @@ public sealed record ScenarioCase(
     /// <returns>Whether the outcome is the expected one.</returns>
     public bool Matches(bool foundBug, string? firstReport) => Expected == Expectation.NoBug
         ? !foundBug
-        : foundBug && (ExpectedMessage is null || (firstReport ?? string.Empty).Contains(ExpectedMessage, StringComparison.Ordinal));
+        : foundBug && (ExpectedMessage is null || ExpectedMessage.Split('|').Any(m => (firstReport ?? string.Empty).Contains(m, StringComparison.Ordinal)));
 
     /// <inheritdoc/>
     public override string ToString() => Id;

@@ -1,4 +1,5 @@
 using Microsoft.Coyote.Specifications;
+using Monitor = System.Threading.Monitor;
 
 namespace OrderedLocks.Scenarios;
 

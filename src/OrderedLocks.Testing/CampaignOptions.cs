@@ -41,6 +41,12 @@ public sealed record CampaignOptions
     public IReadOnlyList<Assembly> AssembliesUnderTest { get; init; } = Array.Empty<Assembly>();
 
     /// <summary>
+    /// Gets a value indicating whether Coyote's own progress and bug logging goes to the console
+    /// (off by default: results come back in <see cref="CampaignResult"/>).
+    /// </summary>
+    public bool CoyoteLogging { get; init; }
+
+    /// <summary>
     /// Gets a value indicating whether uncontrolled invocations are tolerated. Default false: a
     /// campaign that reaches code Coyote does not control (the span overload of
     /// <c>Task.WhenAll</c>, <c>System.Threading.Lock</c>, timers, ...) fails with

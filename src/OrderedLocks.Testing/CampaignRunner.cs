@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Coyote;
+using Microsoft.Coyote.Logging;
 using Microsoft.Coyote.Rewriting;
 using Microsoft.Coyote.SystematicTesting;
 
@@ -205,6 +206,8 @@ public static class CampaignRunner
         ArgumentNullException.ThrowIfNull(options);
         Configuration config = Configuration.Create()
             .WithTelemetryEnabled(false)
+            .WithVerbosityEnabled(options.CoyoteLogging ? VerbosityLevel.Info : VerbosityLevel.None)
+            .WithConsoleLoggingEnabled(options.CoyoteLogging)
             .WithTestingIterations(Math.Max(options.Iterations, 1))
             .WithTestIterationsRunToCompletion(!options.StopAtFirstBug);
         config = strategy switch
