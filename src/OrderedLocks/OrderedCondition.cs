@@ -195,11 +195,12 @@ public sealed class OrderedCondition
 
     private async ValueTask<bool> WaitCoreAsync(Waiter waiter, WaitHold hold, int timeoutMs, CancellationToken cancellationToken)
     {
+        // The waiter is awaited directly: a notification completes it with true; a timeout or a
+        // cancellation dequeues it and completes it with false (see WaitAbandonment for why not
+        // Task.WhenAny). Whatever happens, the lock is re-acquired before returning or throwing.
         bool notified = false;
         try
         {
-            // Awaited directly; a timeout or cancellation dequeues the waiter and completes it
-            // with false (see WaitAbandonment for why not Task.WhenAny).
             using (WaitAbandonment.Arm(timeoutMs, cancellationToken, s_abandonWaiter, waiter))
             {
                 notified = await waiter.Completion.Task.ConfigureAwait(false);
@@ -207,7 +208,7 @@ public sealed class OrderedCondition
         }
         finally
         {
-            notified = notified || !Dequeue(waiter);
+            Dequeue(waiter); // no-op unless the await itself failed
             await Lock.ReacquireAfterWaitAsync(hold).ConfigureAwait(false);
         }
 
