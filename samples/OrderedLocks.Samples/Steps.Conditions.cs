@@ -1,0 +1,23 @@
+namespace OrderedLocks.Samples;
+
+// The variants of the two condition scenarios. The OrderedCondition variants join once the
+// condition type is available.
+public static partial class Poem
+{
+    /// <summary>The variants: raw in both start orders, and with a predicate.</summary>
+    public static IReadOnlyList<ScenarioStep> Steps(ConditionOptions options) => new ScenarioStep[]
+    {
+        new("Poem", "raw Monitor.Wait/Pulse, XiaoAi starts first", "poem recited", log => DescribeRaw(RunRaw(options, xiaoAiFirst: true, log), expectHang: false)),
+        new("Poem", "raw Monitor.Wait/Pulse, TianMao starts first", "hangs: lost notify", log => DescribeRaw(RunRaw(options, xiaoAiFirst: false, log), expectHang: true)),
+    };
+}
+
+public static partial class HideAndSeek
+{
+    /// <summary>The variants: raw in both start orders, and with a predicate.</summary>
+    public static IReadOnlyList<ScenarioStep> Steps(ConditionOptions options) => new ScenarioStep[]
+    {
+        new("HideAndSeek", "raw Monitor.Wait/Pulse, hider starts first", "game completes", log => DescribeRaw(RunRaw(options, hiderFirst: true, log), expectHang: false)),
+        new("HideAndSeek", "raw Monitor.Wait/Pulse, seeker starts first", "hangs: lost notify", log => DescribeRaw(RunRaw(options, hiderFirst: false, log), expectHang: true)),
+    };
+}
