@@ -1,7 +1,6 @@
 namespace OrderedLocks.Samples;
 
-// The variants of the two condition scenarios. The OrderedCondition variants join once the
-// condition type is available.
+// The variants of the two condition scenarios.
 public static partial class Poem
 {
     /// <summary>The variants: raw in both start orders, and with a predicate.</summary>
@@ -9,6 +8,8 @@ public static partial class Poem
     {
         new("Poem", "raw Monitor.Wait/Pulse, XiaoAi starts first", "poem recited", log => DescribeRaw(RunRaw(options, xiaoAiFirst: true, log), expectHang: false)),
         new("Poem", "raw Monitor.Wait/Pulse, TianMao starts first", "hangs: lost notify", log => DescribeRaw(RunRaw(options, xiaoAiFirst: false, log), expectHang: true)),
+        new("Poem", "OrderedCondition.WaitFor, XiaoAi starts first", "poem recited", log => DescribeFixed(RunWaitFor(options, xiaoAiFirst: true, log))),
+        new("Poem", "OrderedCondition.WaitFor, TianMao starts first", "poem recited", log => DescribeFixed(RunWaitFor(options, xiaoAiFirst: false, log))),
     };
 }
 
@@ -19,5 +20,7 @@ public static partial class HideAndSeek
     {
         new("HideAndSeek", "raw Monitor.Wait/Pulse, hider starts first", "game completes", log => DescribeRaw(RunRaw(options, hiderFirst: true, log), expectHang: false)),
         new("HideAndSeek", "raw Monitor.Wait/Pulse, seeker starts first", "hangs: lost notify", log => DescribeRaw(RunRaw(options, hiderFirst: false, log), expectHang: true)),
+        new("HideAndSeek", "WaitForAsync (async), hider starts first", "game completes", log => DescribeFixed(RunWaitFor(options, hiderFirst: true, log))),
+        new("HideAndSeek", "WaitForAsync (async), seeker starts first", "game completes", log => DescribeFixed(RunWaitFor(options, hiderFirst: false, log))),
     };
 }

@@ -171,23 +171,167 @@ public sealed class OrderedFileLock : OrderedLockBase
     internal override ValueTask<LockScope> AcquireForSetAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken) =>
         AcquireCoreAsync(node, timeoutMs, cancellationToken);
 
+    internal override bool IsScopeHeld(in LockScope scope) => ResolveToken(scope.Token) != 0;
+
     internal override void ReleaseScope(in LockScope scope)
     {
-        int token = scope.Token;
-        if (!IsHeldWithToken(token))
+        int token = ResolveToken(scope.Token);
+        if (token == 0)
         {
             return; // already released: disposing twice is harmless
         }
 
         // Other processes may take the file lock as soon as it is closed; this process's waiters
         // only once the in-process lock is released right after.
-        FileStream? file = Interlocked.Exchange(ref _file, null);
-        file?.Dispose();
+        CloseFile();
         _ownerThreadId = 0;
         if (Unlock(token) && scope.Tracking == LockScope.TrackedOnThread)
         {
             HeldLocks.PopThread(this, token);
         }
+    }
+
+    internal override bool IsHeldForCondition()
+    {
+        if (CurrentToken() == 0)
+        {
+            return false;
+        }
+
+        if (_ownerThreadId == Environment.CurrentManagedThreadId || HeldLocks.FindHold(this).Found)
+        {
+            return true;
+        }
+
+        // With checking off, asynchronous holds are not tracked: accept any asynchronous holder.
+        return EffectiveChecking == LockOrderChecking.Off && _ownerThreadId == 0;
+    }
+
+    // A condition wait gives up the lock completely, the operating system lock included: other
+    // processes may take it while this flow waits.
+    internal override WaitHold ReleaseForWait(string operation)
+    {
+        if (!IsHeldForCondition())
+        {
+            throw NotHeld(this, operation);
+        }
+
+        int token = CurrentToken();
+        var hold = new WaitHold
+        {
+            OriginalToken = ScopeTokenOf(token),
+            ThreadOwned = _ownerThreadId == Environment.CurrentManagedThreadId,
+        };
+
+        for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
+        {
+            if (ReferenceEquals(node.Lock, this) && Volatile.Read(ref node.Token) == token)
+            {
+                hold.Node = node;
+                break;
+            }
+        }
+
+        HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
+        if (hold.ThreadOwned && holds is not null)
+        {
+            for (int i = holds.Count - 1; i >= 0; i--)
+            {
+                if (ReferenceEquals(holds.Items[i].Lock, this) && holds.Items[i].Token == token)
+                {
+                    hold.TrackedOnThread = true;
+                    holds.Remove(this, token);
+                    break;
+                }
+            }
+        }
+
+        CloseFile();
+        _ownerThreadId = 0;
+        Unlock(token);
+        return hold;
+    }
+
+    internal override void ReacquireAfterWait(WaitHold hold)
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode != LockOrderChecking.Off)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(Timeout.Infinite, CancellationToken.None);
+        }
+
+        bool locked = false;
+        try
+        {
+            locked = LockFile(long.MaxValue, CancellationToken.None);
+        }
+        finally
+        {
+            if (!locked)
+            {
+                Unlock(token);
+            }
+        }
+
+        Restore(hold, token);
+    }
+
+    internal override async ValueTask ReacquireAfterWaitAsync(WaitHold hold)
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode != LockOrderChecking.Off)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = await LockSlowAsync(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        bool locked = false;
+        try
+        {
+            locked = await LockFileAsync(long.MaxValue, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!locked)
+            {
+                Unlock(token);
+            }
+        }
+
+        Restore(hold, token);
+    }
+
+    private void Restore(WaitHold hold, int token)
+    {
+        if (hold.ThreadOwned)
+        {
+            _ownerThreadId = Environment.CurrentManagedThreadId;
+        }
+
+        if (hold.TrackedOnThread)
+        {
+            HeldLocks.PushThread(this, token);
+        }
+
+        hold.Node?.Grant(token);
+        SetAlias(hold.OriginalToken, token);
+    }
+
+    private void CloseFile()
+    {
+        FileStream? file = Interlocked.Exchange(ref _file, null);
+        file?.Dispose();
     }
 
     private bool TryAcquireCore(int timeoutMs, CancellationToken cancellationToken, bool check, out LockScope scope)
