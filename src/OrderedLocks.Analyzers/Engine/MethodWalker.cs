@@ -601,7 +601,7 @@ internal sealed class MethodWalker
             return state;
         }
 
-        AddCall(method, null, IsThisReceiver(invocation.Instance), state, invocation.Syntax.GetLocation());
+        AddCall(method, null, IsThisReceiver(invocation.Instance), state, invocation.Syntax.GetLocation(), ReceiverKindOf(invocation.Instance));
         return state;
     }
 
@@ -888,7 +888,7 @@ internal sealed class MethodWalker
         expression = Unwrap(expression);
         switch (expression)
         {
-            case IFieldReferenceOperation field when field.Field.Type.TypeKind != TypeKind.Error || true:
+            case IFieldReferenceOperation field:
                 key = new LockKey(field.Field, LockKeyKind.Member);
                 (instance, onThis) = InstanceOf(field.Instance, field.Field.IsStatic);
                 return true;
@@ -937,6 +937,15 @@ internal sealed class MethodWalker
 
         return (receiver.Syntax.ToString(), false);
     }
+
+    private static CallReceiver ReceiverKindOf(IOperation? receiver)
+        => receiver is null ? CallReceiver.This : Unwrap(receiver) switch
+        {
+            IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } => CallReceiver.This,
+            IParameterReferenceOperation => CallReceiver.ParameterOrLocal,
+            ILocalReferenceOperation => CallReceiver.ParameterOrLocal,
+            _ => CallReceiver.Other,
+        };
 
     private static bool IsThisReceiver(IOperation? receiver)
         => receiver is null || Unwrap(receiver) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
@@ -1142,7 +1151,7 @@ internal sealed class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Calls, delegates, declarations
     // ----------------------------------------------------------------------------------------
-    private void AddCall(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> state, Location location)
+    private void AddCall(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> state, Location location, CallReceiver receiver = CallReceiver.Other)
     {
         if (target is not null)
         {
@@ -1157,7 +1166,7 @@ internal sealed class MethodWalker
             }
         }
 
-        _current.Calls.Add(new CallSite(target, delegateSymbol, receiverIsThis, state, location));
+        _current.Calls.Add(new CallSite(target, delegateSymbol, receiverIsThis, state, location, receiverIsThis ? CallReceiver.This : receiver));
     }
 
     private void RecordPropertyAccess(IPropertyReferenceOperation property, ImmutableArray<Hold> state)

@@ -96,8 +96,9 @@ internal sealed class Acquisition
 /// <summary>A call (method, accessor, constructor, delegate, event) made while <see cref="Held"/> were held.</summary>
 internal sealed class CallSite
 {
-    public CallSite(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> held, Location location)
+    public CallSite(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> held, Location location, CallReceiver receiver)
     {
+        Receiver = receiver;
         Target = target;
         DelegateSymbol = delegateSymbol;
         ReceiverIsThis = receiverIsThis;
@@ -107,6 +108,8 @@ internal sealed class CallSite
 
     public IMethodSymbol? Target { get; }
 
+    public CallReceiver Receiver { get; }
+
     /// <summary>For a delegate or event invocation: the field, property, event, local or parameter invoked.</summary>
     public ISymbol? DelegateSymbol { get; }
 
@@ -115,6 +118,14 @@ internal sealed class CallSite
     public ImmutableArray<Hold> Held { get; }
 
     public Location Location { get; }
+}
+
+/// <summary>What a call's receiver is: the caller's own object, another object named by a parameter or local, or something else.</summary>
+internal enum CallReceiver
+{
+    This,
+    ParameterOrLocal,
+    Other,
 }
 
 /// <summary>Which condition API a <see cref="ConditionUse"/> calls.</summary>
