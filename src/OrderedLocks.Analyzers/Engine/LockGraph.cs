@@ -23,8 +23,11 @@ internal sealed class LockGraph
     private readonly Dictionary<IMethodSymbol, MethodSummary> _summaries = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, Dictionary<LockKey, AcquiredVia>> _acquired = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<IMethodSymbol, Dictionary<LockKey, AcquiredVia>> _topAcquired = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<(LockKey From, LockKey To), EdgeInfo> _edges = new();
     private readonly List<LocalFinding> _findings = new();
+    private readonly HashSet<(LockKey, LockKey, Location)> _reportedRanks = new();
+    private Dictionary<IMethodSymbol, HashSet<LockKey>?> _entry = new(SymbolEqualityComparer.Default);
 
     public LockGraph(LockModel model)
     {
@@ -52,10 +55,11 @@ internal sealed class LockGraph
         }
 
         BuildImplementations();
-        ComputeAcquired();
+        ComputeAcquired(_acquired, topOnly: false);
+        ComputeAcquired(_topAcquired, topOnly: true);
+        _entry = ComputeEntryHolds();
         BuildEdges();
         FindCycles();
-        FindRankViolations();
         FindNestedOrdered();
         FindConditionMisuse();
     }
@@ -179,7 +183,12 @@ internal sealed class LockGraph
         public bool IsTry { get; }
     }
 
-    private void ComputeAcquired()
+    /// <summary>
+    /// Fixpoint over the call graph: the locks each method acquires, directly or through calls. With
+    /// <paramref name="topOnly"/>, only those it acquires while holding nothing itself (the ones a
+    /// caller's held locks come directly before; nested ones are ordered by the callee's own edges).
+    /// </summary>
+    private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockKey, AcquiredVia>> acquired, bool topOnly)
     {
         var callers = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
         var work = new Queue<IMethodSymbol>();
@@ -189,7 +198,7 @@ internal sealed class LockGraph
             var direct = new Dictionary<LockKey, AcquiredVia>();
             foreach (Acquisition acquisition in summary.Acquisitions)
             {
-                if (!_model.IsMutex(acquisition.Lock))
+                if (!_model.IsMutex(acquisition.Lock) || (topOnly && HasMutex(acquisition.Held)))
                 {
                     continue;
                 }
@@ -201,9 +210,14 @@ internal sealed class LockGraph
                 }
             }
 
-            _acquired[summary.Method] = direct;
+            acquired[summary.Method] = direct;
             foreach (CallSite call in summary.Calls)
             {
+                if (topOnly && HasMutex(call.Held))
+                {
+                    continue;
+                }
+
                 foreach (IMethodSymbol target in Targets(call))
                 {
                     if (!callers.TryGetValue(target, out List<IMethodSymbol>? list))
@@ -224,10 +238,15 @@ internal sealed class LockGraph
         {
             IMethodSymbol method = work.Dequeue();
             queued.Remove(method);
-            Dictionary<LockKey, AcquiredVia> mine = _acquired[method];
+            Dictionary<LockKey, AcquiredVia> mine = acquired[method];
             bool changed = false;
             foreach (CallSite call in _summaries[method].Calls)
             {
+                if (topOnly && HasMutex(call.Held))
+                {
+                    continue;
+                }
+
                 foreach (IMethodSymbol target in Targets(call))
                 {
                     if (SymbolEqualityComparer.Default.Equals(target, method))
@@ -235,7 +254,7 @@ internal sealed class LockGraph
                         continue;
                     }
 
-                    foreach (KeyValuePair<LockKey, AcquiredVia> entry in _acquired[target])
+                    foreach (KeyValuePair<LockKey, AcquiredVia> entry in acquired[target])
                     {
                         bool onThis = entry.Key.IsStatic || (entry.Value.OnThis && call.Receiver == CallReceiver.This);
                         if (!mine.TryGetValue(entry.Key, out AcquiredVia? existing) || (existing.IsTry && !entry.Value.IsTry))
@@ -260,15 +279,29 @@ internal sealed class LockGraph
         }
     }
 
-    /// <summary>"A() → B() → C()" from a call in <paramref name="caller"/> to where <paramref name="key"/> is acquired.</summary>
-    private string DescribePath(IMethodSymbol caller, IMethodSymbol callee, LockKey key)
+    private bool HasMutex(ImmutableArray<Hold> held)
     {
+        foreach (Hold hold in held)
+        {
+            if (_model.IsMutex(hold))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>"A() → B() → C()" from a call in <paramref name="caller"/> to where <paramref name="key"/> is acquired.</summary>
+    private string DescribePath(IMethodSymbol caller, IMethodSymbol callee, LockKey key, bool top = false)
+    {
+        Dictionary<IMethodSymbol, Dictionary<LockKey, AcquiredVia>> acquired = top ? _topAcquired : _acquired;
         var builder = new StringBuilder(Display(caller));
         IMethodSymbol current = callee;
         for (int step = 0; step < MaxPathSteps; step++)
         {
             builder.Append(" → ").Append(Display(current));
-            if (!_acquired.TryGetValue(current, out Dictionary<LockKey, AcquiredVia>? map)
+            if (!acquired.TryGetValue(current, out Dictionary<LockKey, AcquiredVia>? map)
                 || !map.TryGetValue(key, out AcquiredVia? via) || via.Callee is null)
             {
                 break;
@@ -343,9 +376,11 @@ internal sealed class LockGraph
                     continue;
                 }
 
-                HashSet<LockKey> held = HeldKeys(acquisition.Held);
-                foreach (Hold outer in acquisition.Held)
+                HashSet<LockKey>? held = null;
+                int innermost = InnermostBlocking(acquisition.Held);
+                for (int i = 0; i < acquisition.Held.Length; i++)
                 {
+                    Hold outer = acquisition.Held[i];
                     if (!_model.IsMutex(outer))
                     {
                         continue;
@@ -361,7 +396,12 @@ internal sealed class LockGraph
                         continue;
                     }
 
-                    AddEdge(outer.Key, acquisition.Lock.Key, new EdgeOccurrence(acquisition.Lock.Location, summary.Method, null, acquisition.IsTry, held));
+                    CheckRank(outer.Key, acquisition.Lock.Key, acquisition.Lock.Location, null);
+                    if (i >= innermost)
+                    {
+                        held ??= HeldKeys(acquisition.Held, summary.Method);
+                        AddEdge(outer.Key, acquisition.Lock.Key, new EdgeOccurrence(acquisition.Lock.Location, summary.Method, null, acquisition.IsTry, held));
+                    }
                 }
             }
 
@@ -373,31 +413,81 @@ internal sealed class LockGraph
                 }
 
                 HashSet<LockKey>? held = null;
+                int innermost = InnermostBlocking(call.Held);
                 foreach (IMethodSymbol target in Targets(call))
                 {
                     foreach (KeyValuePair<LockKey, AcquiredVia> entry in _acquired[target])
                     {
-                        foreach (Hold outer in call.Held)
+                        string? path = null;
+                        for (int i = 0; i < call.Held.Length; i++)
                         {
+                            Hold outer = call.Held[i];
                             if (!_model.IsMutex(outer))
                             {
                                 continue;
                             }
 
-                            held ??= HeldKeys(call.Held);
                             if (outer.Key.Equals(entry.Key))
                             {
                                 CheckSelfThroughCall(summary, call, target, outer, entry.Value);
                                 continue;
                             }
 
-                            string path = DescribePath(summary.Method, target, entry.Key);
+                            path ??= DescribePath(summary.Method, target, entry.Key);
+                            CheckRank(outer.Key, entry.Key, call.Location, path);
+                        }
+                    }
+
+                    foreach (KeyValuePair<LockKey, AcquiredVia> entry in _topAcquired[target])
+                    {
+                        string? path = null;
+                        for (int i = innermost; i < call.Held.Length; i++)
+                        {
+                            Hold outer = call.Held[i];
+                            if (!_model.IsMutex(outer) || outer.Key.Equals(entry.Key))
+                            {
+                                continue;
+                            }
+
+                            path ??= DescribePath(summary.Method, target, entry.Key, top: true);
+                            held ??= HeldKeys(call.Held, summary.Method);
                             AddEdge(outer.Key, entry.Key, new EdgeOccurrence(call.Location, summary.Method, path, entry.Value.IsTry, held));
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Index of the most recently acquired blocking hold. Order edges come from it (and from try-holds
+    /// taken after it) only: edges from locks held further out are implied by the nesting (lockdep's
+    /// rule), and adding them would report one deadlock as several overlapping cycles.
+    /// </summary>
+    private int InnermostBlocking(ImmutableArray<Hold> held)
+    {
+        for (int i = held.Length - 1; i >= 0; i--)
+        {
+            if (!held[i].IsTry && _model.IsMutex(held[i]))
+            {
+                return i;
+            }
+        }
+
+        return 0;
+    }
+
+    private void CheckRank(LockKey from, LockKey to, Location location, string? path)
+    {
+        int? fromRank = _model.GetDeclaredRank(from);
+        int? toRank = _model.GetDeclaredRank(to);
+        if (fromRank is null || toRank is null || toRank >= fromRank || !_reportedRanks.Add((from, to, location)))
+        {
+            return;
+        }
+
+        string via = path is null ? string.Empty : " (via " + path + ")";
+        AddFinding(RuleIdentifiers.DeclaredRankViolation, location, ImmutableArray<Location>.Empty, to.Display, toRank.Value, from.Display, fromRank.Value, via);
     }
 
     private void CheckSelfThroughCall(MethodSummary summary, CallSite call, IMethodSymbol target, Hold outer, AcquiredVia via)
@@ -419,6 +509,18 @@ internal sealed class LockGraph
         {
             AddFinding(RuleIdentifiers.SameFieldInstancesNested, call.Location, ImmutableArray.Create(outer.Location, via.Hold.Location), outer.Key.Display, outer.Instance, "the one acquired via " + DescribePath(summary.Method, target, outer.Key));
         }
+    }
+
+    /// <summary>Keys held at a point of <paramref name="method"/>: held locally, plus held by every caller on entry.</summary>
+    private HashSet<LockKey> HeldKeys(ImmutableArray<Hold> held, IMethodSymbol method)
+    {
+        HashSet<LockKey> keys = HeldKeys(held);
+        if (_entry.TryGetValue(method, out HashSet<LockKey>? onEntry) && onEntry is not null)
+        {
+            keys.UnionWith(onEntry);
+        }
+
+        return keys;
     }
 
     private HashSet<LockKey> HeldKeys(ImmutableArray<Hold> held)
@@ -676,32 +778,6 @@ internal sealed class LockGraph
     }
 
     // ----------------------------------------------------------------------------------------
-    // OL0002: declared ranks
-    // ----------------------------------------------------------------------------------------
-    private void FindRankViolations()
-    {
-        var reported = new HashSet<(LockKey, LockKey, Location)>();
-        foreach (KeyValuePair<(LockKey From, LockKey To), EdgeInfo> edge in _edges.OrderBy(e => e.Key.From.Display, StringComparer.Ordinal).ThenBy(e => e.Key.To.Display, StringComparer.Ordinal))
-        {
-            int? fromRank = _model.GetDeclaredRank(edge.Key.From);
-            int? toRank = _model.GetDeclaredRank(edge.Key.To);
-            if (fromRank is null || toRank is null || toRank >= fromRank)
-            {
-                continue;
-            }
-
-            foreach (EdgeOccurrence occurrence in edge.Value.Occurrences)
-            {
-                if (reported.Add((edge.Key.From, edge.Key.To, occurrence.Location)))
-                {
-                    string via = occurrence.Path is null ? string.Empty : " (via " + occurrence.Path + ")";
-                    AddFinding(RuleIdentifiers.DeclaredRankViolation, occurrence.Location, ImmutableArray<Location>.Empty, edge.Key.To.Display, toRank.Value, edge.Key.From.Display, fromRank.Value, via);
-                }
-            }
-        }
-    }
-
-    // ----------------------------------------------------------------------------------------
     // OL0004: nested ordered acquisitions
     // ----------------------------------------------------------------------------------------
     private void FindNestedOrdered()
@@ -723,7 +799,7 @@ internal sealed class LockGraph
     // ----------------------------------------------------------------------------------------
     private void FindConditionMisuse()
     {
-        Dictionary<IMethodSymbol, HashSet<LockKey>?>? entry = null;
+        Dictionary<IMethodSymbol, HashSet<LockKey>?> entry = _entry;
         foreach (MethodSummary summary in _summaries.Values)
         {
             foreach (ConditionUse use in summary.ConditionUses)
@@ -737,7 +813,6 @@ internal sealed class LockGraph
                     continue;
                 }
 
-                entry ??= ComputeEntryHolds();
                 HashSet<LockKey>? onEntry = entry.TryGetValue(summary.Method, out HashSet<LockKey>? set) ? set : null;
                 if (onEntry is not null && (required is null ? onEntry.Count > 0 : onEntry.Contains(required)))
                 {

@@ -27,7 +27,7 @@ internal sealed class MethodWalker
     private readonly KnownTypes _types;
     private readonly List<MethodSummary> _summaries = new();
     private readonly List<LocalFinding> _findings = new();
-    private readonly Stack<IOperation> _conditionalReceivers = new();
+    private readonly Stack<IConditionalAccessOperation> _conditionalAccesses = new();
     private readonly Stack<IBlockOperation> _blocks = new();
     private readonly Dictionary<ILocalSymbol, IOperation> _aliases = new(SymbolEqualityComparer.Default);
     private MethodSummary _current;
@@ -188,7 +188,7 @@ internal sealed class MethodWalker
                 return state;
             case IConditionalAccessOperation conditionalAccess:
                 state = Visit(conditionalAccess.Operation, state);
-                _conditionalReceivers.Push(conditionalAccess.Operation);
+                _conditionalAccesses.Push(conditionalAccess);
                 try
                 {
                     ImmutableArray<Hold> whenNotNull = Visit(conditionalAccess.WhenNotNull, state);
@@ -196,7 +196,7 @@ internal sealed class MethodWalker
                 }
                 finally
                 {
-                    _conditionalReceivers.Pop();
+                    _conditionalAccesses.Pop();
                 }
 
             case IMethodReferenceOperation methodReference:
@@ -595,13 +595,13 @@ internal sealed class MethodWalker
             ISymbol? holder = DelegateHolder(invocation.Instance);
             if (holder is not null)
             {
-                AddCall(null, holder, receiverIsThis: false, state, invocation.Syntax.GetLocation());
+                AddCall(null, holder, receiverIsThis: false, state, CallLocation(invocation));
             }
 
             return state;
         }
 
-        AddCall(method, null, IsThisReceiver(invocation.Instance), state, invocation.Syntax.GetLocation(), ReceiverKindOf(invocation.Instance));
+        AddCall(method, null, IsThisReceiver(invocation.Instance), state, CallLocation(invocation), ReceiverKindOf(invocation.Instance));
         return state;
     }
 
@@ -936,6 +936,17 @@ internal sealed class MethodWalker
         }
 
         return (receiver.Syntax.ToString(), false);
+    }
+
+    /// <summary>The call's location; a call through <c>?.</c> is located at the whole conditional access.</summary>
+    private Location CallLocation(IInvocationOperation invocation)
+    {
+        if (invocation.Instance is not null && Unwrap(invocation.Instance) is IConditionalAccessInstanceOperation && _conditionalAccesses.Count > 0)
+        {
+            return _conditionalAccesses.Peek().Syntax.GetLocation();
+        }
+
+        return invocation.Syntax.GetLocation();
     }
 
     private static CallReceiver ReceiverKindOf(IOperation? receiver)
@@ -1349,9 +1360,9 @@ internal sealed class MethodWalker
         }
 
         receiver = Unwrap(receiver);
-        if (receiver is IConditionalAccessInstanceOperation && _conditionalReceivers.Count > 0)
+        if (receiver is IConditionalAccessInstanceOperation && _conditionalAccesses.Count > 0)
         {
-            receiver = Unwrap(_conditionalReceivers.Peek());
+            receiver = Unwrap(_conditionalAccesses.Peek().Operation);
         }
 
         return receiver switch
