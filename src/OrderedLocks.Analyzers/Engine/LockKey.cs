@@ -14,6 +14,9 @@ internal enum LockKeyKind
 
     /// <summary><c>lock (typeof(T))</c> or a static <c>[MethodImpl(Synchronized)]</c> method.</summary>
     Type,
+
+    /// <summary>A parameter or local: an identity within one method only, never part of the order graph.</summary>
+    Local,
 }
 
 /// <summary>
@@ -32,6 +35,7 @@ internal sealed class LockKey : IEquatable<LockKey>
         {
             LockKeyKind.This => "this (" + symbol.Name + ")",
             LockKeyKind.Type => "typeof(" + symbol.Name + ")",
+            LockKeyKind.Local => symbol.Name,
             _ => (symbol.ContainingType is null ? string.Empty : symbol.ContainingType.Name + ".") + symbol.Name,
         };
     }

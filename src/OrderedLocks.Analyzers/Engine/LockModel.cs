@@ -130,6 +130,12 @@ internal sealed class LockModel
     /// <summary>True unless the key is a SemaphoreSlim that is not created with an initial count of one.</summary>
     public bool IsMutex(Hold hold)
     {
+        if (hold.Key.Kind == LockKeyKind.Local)
+        {
+            // Method-local identities only serve the condition rules, never the order graph.
+            return false;
+        }
+
         if (hold.Kind != HoldKind.Semaphore)
         {
             return true;

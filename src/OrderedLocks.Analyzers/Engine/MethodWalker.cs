@@ -917,6 +917,14 @@ internal sealed class MethodWalker
                 return false;
             case ILocalReferenceOperation local when depth < MaxAliasDepth && _aliases.TryGetValue(local.Local, out IOperation? aliased):
                 return TryResolveLock(aliased, depth + 1, out key, out instance, out onThis);
+            case ILocalReferenceOperation local:
+                key = new LockKey(local.Local, LockKeyKind.Local);
+                instance = local.Local.Name;
+                return true;
+            case IParameterReferenceOperation parameter:
+                key = new LockKey(parameter.Parameter, LockKeyKind.Local);
+                instance = parameter.Parameter.Name;
+                return true;
             default:
                 return false;
         }
