@@ -60,7 +60,6 @@ internal sealed class LockGraph
         _entry = ComputeEntryHolds();
         BuildEdges();
         FindCycles();
-        FindNestedOrdered();
         FindConditionMisuse();
     }
 
@@ -775,23 +774,6 @@ internal sealed class LockGraph
         }
 
         AddFinding(RuleIdentifiers.InconsistentLockOrder, locations[0], locations.Skip(1).ToImmutableArray(), text.ToString());
-    }
-
-    // ----------------------------------------------------------------------------------------
-    // OL0004: nested ordered acquisitions
-    // ----------------------------------------------------------------------------------------
-    private void FindNestedOrdered()
-    {
-        foreach ((Hold outer, Hold inner) in LockModel.Snapshot(_model.NestedOrderedPairs).OrderBy(p => p.Inner.Location, LocationComparer.Instance))
-        {
-            if (_model.GetDeclaredRank(outer.Key) is not null && _model.GetDeclaredRank(inner.Key) is not null)
-            {
-                // Both ranked: the nesting is checked by OL0002 (and by the runtime).
-                continue;
-            }
-
-            AddFinding(RuleIdentifiers.NestedOrderedAcquisitions, inner.Location, ImmutableArray.Create(outer.Location), outer.Key.Display, inner.Key.Display);
-        }
     }
 
     // ----------------------------------------------------------------------------------------

@@ -69,9 +69,6 @@ internal sealed class LockModel
     /// <summary>All summaries, filled as blocks are walked.</summary>
     public ConcurrentBag<MethodSummary> Summaries { get; } = new();
 
-    /// <summary>Directly nested ordered acquisitions (outer, inner) that could be one AcquireAll.</summary>
-    public ConcurrentBag<(Hold Outer, Hold Inner)> NestedOrderedPairs { get; } = new();
-
     public static LockModel For(Compilation compilation) => s_models.GetValue(compilation, static c => new LockModel(c));
 
     public BlockResult Summarize(OperationBlockAnalysisContext context)

@@ -1462,7 +1462,19 @@ internal sealed class MethodWalker
 
         _ = state;
         _ = innerOperation;
-        _model.NestedOrderedPairs.Add((outer, inner));
+        if (RankSyntax.HasDeclaredRank(outer.Key.Symbol, _types) && RankSyntax.HasDeclaredRank(inner.Key.Symbol, _types))
+        {
+            // Both ranked: the nesting is checked by OL0002 (and by the runtime).
+            return;
+        }
+
+        _findings.Add(new LocalFinding(
+            RuleIdentifiers.NestedOrderedAcquisitions,
+            inner.Location,
+            ImmutableArray.Create(outer.Location),
+            s_noProperties,
+            outer.Key.Display,
+            inner.Key.Display));
     }
 
     // ----------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ public sealed class OL0004NestedOrderedAcquisitionsAnalyzer : OrderedLocksAnalyz
         "'{1}' is acquired directly inside '{0}'; acquire both with one OrderedLock.AcquireAll",
         RuleIdentifiers.DeadlockCategory,
         "Two ordered locks acquired one directly inside the other, with nothing in between, hard-code an order that other code may not share. OrderedLock.AcquireAll / AcquireAllAsync takes them together in the one global order.",
-        compilationEnd: true);
+        compilationEnd: false);
 
     private protected override DiagnosticDescriptor Rule => s_rule;
 
-    private protected override bool ReportsGraphFindings => true;
+    private protected override bool ReportsLocalFindings => true;
 }
