@@ -141,7 +141,7 @@ public static class DiningPhilosophers
 
         internal int Meals => Volatile.Read(ref _meals);
 
-#pragma warning disable OL0001 // dining philosophers: everyone takes the left fork, then the right (a cycle of waits)
+#pragma warning disable OL0003 // dining philosophers: everyone takes the left fork, then the right (a cycle of waits)
         internal void Dine(int seat)
         {
             lock (_forks[seat])
@@ -153,7 +153,7 @@ public static class DiningPhilosophers
                 }
             }
         }
-#pragma warning restore OL0001
+#pragma warning restore OL0003
     }
 
     private sealed class OrderedTable
@@ -175,7 +175,7 @@ public static class DiningPhilosophers
 
         internal int Meals => Volatile.Read(ref _meals);
 
-#pragma warning disable OL0001 // dining philosophers: left fork then right; the last philosopher inverts the order (strict checking raises)
+#pragma warning disable OL0003 // dining philosophers: left fork then right; the last philosopher inverts the order (strict checking raises)
         internal void Dine(int seat)
         {
             using (_forks[seat].Acquire())
@@ -187,6 +187,6 @@ public static class DiningPhilosophers
                 }
             }
         }
-#pragma warning restore OL0001
+#pragma warning restore OL0003
     }
 }

@@ -48,7 +48,7 @@ public static partial class HideAndSeek
         internal async ValueTask SeekerAsync(ManualResetEventSlim? signalWhenWaiting, ManualResetEventSlim? startAfter)
         {
             startAfter?.Wait();
-            using (await _lock.AcquireAsync().ConfigureAwait(false))
+            using (await _lock.AcquireAsync())
             {
                 Say("seeker", "我已经把眼睛蒙上了 (my eyes are covered)");
                 _step = EyesCovered;
@@ -66,7 +66,7 @@ public static partial class HideAndSeek
         internal async ValueTask HiderAsync(ManualResetEventSlim? signalWhenWaiting, ManualResetEventSlim? startAfter)
         {
             startAfter?.Wait();
-            using (await _lock.AcquireAsync().ConfigureAwait(false))
+            using (await _lock.AcquireAsync())
             {
                 signalWhenWaiting?.Set(); // the other player gets the lock only once we wait
                 await _cond.WaitForAsync(() => _step == EyesCovered).ConfigureAwait(false);
