@@ -2,7 +2,7 @@
 // Coyote campaign per scenario), printed as one table. Exits non-zero if any outcome is not the
 // expected one.
 //
-//   dotnet run -c Release --project samples/OrderedLocks.Demo [-- --verbose] [-- --only Deadlock]
+//   dotnet run -c Release --project samples/OrderedLocks.Demo [-- --verbose] [--only Deadlock] [--no-coyote]
 using System.Diagnostics;
 using OrderedLocks.Demo;
 using OrderedLocks.Samples;
@@ -13,7 +13,9 @@ if (SampleCli.TryRunChild(args, out int childExit))
 }
 
 bool verbose = args.Contains("--verbose");
+bool coyote = !args.Contains("--no-coyote");
 string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+string traces = Path.GetFullPath("coyote-traces");
 
 var steps = new List<ScenarioStep>();
 foreach (string scenario in Scenarios.Names)
@@ -21,6 +23,10 @@ foreach (string scenario in Scenarios.Names)
     if (only is null || string.Equals(only, scenario, StringComparison.OrdinalIgnoreCase))
     {
         steps.AddRange(Scenarios.Steps(scenario));
+        if (coyote)
+        {
+            steps.AddRange(CoyoteCampaigns.Steps(scenario, traces));
+        }
     }
 }
 
@@ -55,7 +61,7 @@ for (int i = 0; i < steps.Count; i++)
 
     clock.Stop();
     rows.Add(new Row(step.Scenario, step.Variant, result.Outcome, result.AsExpected, clock.Elapsed));
-    Console.WriteLine($" {(result.AsExpected ? "as expected" : "UNEXPECTED (expected: " + step.Expected + ")")} ({ResultTable.FormatTime(clock.Elapsed)})");
+    Console.WriteLine($" {(result.AsExpected ? "as expected" : "UNEXPECTED: " + result.Outcome.Replace('\n', ' ') + " (expected: " + step.Expected + ")")} ({ResultTable.FormatTime(clock.Elapsed)})");
 }
 
 Console.WriteLine();

@@ -8,11 +8,11 @@ internal sealed record Row(string Scenario, string Variant, string Outcome, bool
 /// <summary>Formats the rows as a plain-text table that fits a terminal (long outcomes wrap).</summary>
 internal static class ResultTable
 {
-    private const int OutcomeWidth = 62;
+    private const int OutcomeWidth = 58;
 
     internal static string Format(IReadOnlyList<Row> rows)
     {
-        string[] headers = { "Scenario", "Variant", "Outcome", "Time", "" };
+        string[] headers = { "Scenario", "Variant", "Outcome", "Time" };
         int scenarioWidth = Math.Max(headers[0].Length, rows.Max(r => r.Scenario.Length));
         int variantWidth = Math.Max(headers[1].Length, rows.Max(r => r.Variant.Length));
         int outcomeWidth = Math.Min(OutcomeWidth, Math.Max(headers[2].Length, rows.Max(r => r.Outcome.Length)));
@@ -26,8 +26,8 @@ internal static class ResultTable
                 .Append(time.PadLeft(TimeWidth)).Append("  ")
                 .Append(mark).AppendLine();
 
-        Line(headers[0], headers[1], headers[2], headers[3], "Expected?");
-        Line(new string('-', scenarioWidth), new string('-', variantWidth), new string('-', outcomeWidth), new string('-', TimeWidth), "---------");
+        Line(headers[0], headers[1], headers[2], headers[3], "OK?");
+        Line(new string('-', scenarioWidth), new string('-', variantWidth), new string('-', outcomeWidth), new string('-', TimeWidth), "---");
         string previous = string.Empty;
         foreach (Row row in rows)
         {
@@ -47,23 +47,28 @@ internal static class ResultTable
     internal static string FormatTime(TimeSpan time) =>
         time.TotalSeconds < 10 ? $"{time.TotalSeconds:0.00} s" : $"{time.TotalSeconds:0.0} s";
 
+    // Wraps at spaces; an explicit newline in the text starts a new line.
     private static List<string> Wrap(string text, int width)
     {
         var lines = new List<string>();
-        string rest = text;
-        while (rest.Length > width)
+        foreach (string paragraph in text.Split('\n'))
         {
-            int cut = rest.LastIndexOf(' ', width);
-            if (cut <= 0)
+            string rest = paragraph;
+            while (rest.Length > width)
             {
-                cut = width;
+                int cut = rest.LastIndexOf(' ', width);
+                if (cut <= 0)
+                {
+                    cut = width;
+                }
+
+                lines.Add(rest[..cut].TrimEnd());
+                rest = rest[cut..].TrimStart();
             }
 
-            lines.Add(rest[..cut].TrimEnd());
-            rest = rest[cut..].TrimStart();
+            lines.Add(rest);
         }
 
-        lines.Add(rest);
         return lines;
     }
 }

@@ -24,9 +24,9 @@ public static class Deadlock
     /// <summary>The three variants.</summary>
     public static IReadOnlyList<ScenarioStep> Steps(DeadlockOptions options) => new ScenarioStep[]
     {
-        new("Deadlock", "raw lock(): x then y / y then x", "deadlock (detected by timeout)", log => DescribeRaw(RunRaw(options, log))),
-        new("Deadlock", "OrderedLock, strict checking", "LockOrderException, no hang", log => DescribeStrict(RunStrict(options, log))),
-        new("Deadlock", "OrderedLock.AcquireAll", "completes, no deadlock", log => DescribeFixed(RunAcquireAll(options, log))),
+        new("Deadlock", "raw lock, x→y / y→x", "deadlock (detected by timeout)", log => DescribeRaw(RunRaw(options, log))),
+        new("Deadlock", "OrderedLock, strict", "LockOrderException, no hang", log => DescribeStrict(RunStrict(options, log))),
+        new("Deadlock", "AcquireAll", "completes, no deadlock", log => DescribeFixed(RunAcquireAll(options, log))),
     };
 
     /// <summary>
@@ -116,7 +116,7 @@ public static class Deadlock
     private static StepResult DescribeStrict(DeadlockResult r) => r switch
     {
         { Deadlocked: true } => new StepResult("hung (expected a LockOrderException)", false),
-        { Violation: { } v } => new StepResult($"LockOrderException in thread_2 before blocking ({v.Kind})", r.Completed),
+        { Violation: { } v } => new StepResult($"LockOrderException ({v.Kind}) in thread_2 before blocking", r.Completed),
         _ => new StepResult("completed without a LockOrderException (one was expected)", false),
     };
 

@@ -29,21 +29,21 @@ public static class DiningPhilosophers
     /// <summary>The three variants.</summary>
     public static IReadOnlyList<ScenarioStep> Steps(DiningOptions options) => new ScenarioStep[]
     {
-        new("DiningPhilosophers", "raw lock(): left fork, then right", "deadlock (detected by timeout)", log =>
+        new("DiningPhilosophers", "raw lock, left then right", "deadlock (detected by timeout)", log =>
         {
             DiningResult r = RunRaw(options, log);
             return r.Deadlocked
                 ? new StepResult($"deadlock: all {options.Philosophers} hold a left fork, hung {r.Elapsed.TotalSeconds:0.0} s", true)
                 : new StepResult("completed (a deadlock was expected)", false);
         }),
-        new("DiningPhilosophers", "OrderedLock, strict checking", "LockOrderException for one, others eat", log =>
+        new("DiningPhilosophers", "OrderedLock, strict", "LockOrderException for one, others eat", log =>
         {
             DiningResult r = RunStrict(options, log);
             return r is { Deadlocked: false, Violations.Count: 1 }
                 ? new StepResult($"LockOrderException for {r.Violations[0]}; the other {options.Philosophers - 1} ate", true)
                 : new StepResult(r.Deadlocked ? "hung" : $"{r.Violations.Count} violations (one expected)", false);
         }),
-        new("DiningPhilosophers", "OrderedLock.AcquireAll(left, right)", "everyone eats", log =>
+        new("DiningPhilosophers", "AcquireAll(left, right)", "everyone eats", log =>
         {
             DiningResult r = RunAcquireAll(options, log);
             int expected = options.Philosophers * options.Meals;

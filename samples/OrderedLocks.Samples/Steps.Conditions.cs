@@ -6,10 +6,10 @@ public static partial class Poem
     /// <summary>The variants: raw in both start orders, and with a predicate.</summary>
     public static IReadOnlyList<ScenarioStep> Steps(ConditionOptions options) => new ScenarioStep[]
     {
-        new("Poem", "raw Monitor.Wait/Pulse, XiaoAi starts first", "poem recited", log => DescribeRaw(RunRaw(options, xiaoAiFirst: true, log), expectHang: false)),
-        new("Poem", "raw Monitor.Wait/Pulse, TianMao starts first", "hangs: lost notify", log => DescribeRaw(RunRaw(options, xiaoAiFirst: false, log), expectHang: true)),
-        new("Poem", "OrderedCondition.WaitFor, XiaoAi starts first", "poem recited", log => DescribeFixed(RunWaitFor(options, xiaoAiFirst: true, log))),
-        new("Poem", "OrderedCondition.WaitFor, TianMao starts first", "poem recited", log => DescribeFixed(RunWaitFor(options, xiaoAiFirst: false, log))),
+        new("Poem", "raw Monitor, XiaoAi first", "poem recited", log => DescribeRaw(RunRaw(options, xiaoAiFirst: true, log), expectHang: false)),
+        new("Poem", "raw Monitor, TianMao first", "hangs: lost notify", log => DescribeRaw(RunRaw(options, xiaoAiFirst: false, log), expectHang: true)),
+        new("Poem", "WaitFor, XiaoAi first", "poem recited", log => DescribeFixed(RunWaitFor(options, xiaoAiFirst: true, log))),
+        new("Poem", "WaitFor, TianMao first", "poem recited", log => DescribeFixed(RunWaitFor(options, xiaoAiFirst: false, log))),
     };
 }
 
@@ -18,9 +18,9 @@ public static partial class HideAndSeek
     /// <summary>The variants: raw in both start orders, and with a predicate.</summary>
     public static IReadOnlyList<ScenarioStep> Steps(ConditionOptions options) => new ScenarioStep[]
     {
-        new("HideAndSeek", "raw Monitor.Wait/Pulse, hider starts first", "game completes", log => DescribeRaw(RunRaw(options, hiderFirst: true, log), expectHang: false)),
-        new("HideAndSeek", "raw Monitor.Wait/Pulse, seeker starts first", "hangs: lost notify", log => DescribeRaw(RunRaw(options, hiderFirst: false, log), expectHang: true)),
-        new("HideAndSeek", "WaitForAsync (async), hider starts first", "game completes", log => DescribeFixed(RunWaitFor(options, hiderFirst: true, log))),
-        new("HideAndSeek", "WaitForAsync (async), seeker starts first", "game completes", log => DescribeFixed(RunWaitFor(options, hiderFirst: false, log))),
+        new("HideAndSeek", "raw Monitor, hider first", "game completes", log => DescribeRaw(RunRaw(options, hiderFirst: true, log), expectHang: false)),
+        new("HideAndSeek", "raw Monitor, seeker first", "hangs: lost notify", log => DescribeRaw(RunRaw(options, hiderFirst: false, log), expectHang: true)),
+        new("HideAndSeek", "WaitForAsync, hider first", "game completes", log => DescribeFixed(RunWaitFor(options, hiderFirst: true, log))),
+        new("HideAndSeek", "WaitForAsync, seeker first", "game completes", log => DescribeFixed(RunWaitFor(options, hiderFirst: false, log))),
     };
 }
