@@ -123,7 +123,7 @@ public sealed class OrderedFileLock : OrderedLockBase
             return ValueTask.FromCanceled<LockScope>(cancellationToken);
         }
 
-        return AcquireCoreAsync(PrepareAsyncHold(check: true), Timeout.Infinite, cancellationToken);
+        return StartAsync(PrepareAsyncHold(check: true), Timeout.Infinite, cancellationToken);
     }
 
     /// <summary>Tries to acquire the lock asynchronously, waiting at most <paramref name="timeout"/> in all.</summary>
@@ -143,7 +143,7 @@ public sealed class OrderedFileLock : OrderedLockBase
             return ValueTask.FromCanceled<LockScope>(cancellationToken);
         }
 
-        return AcquireCoreAsync(PrepareAsyncHold(check: true), timeoutMs, cancellationToken);
+        return StartAsync(PrepareAsyncHold(check: true), timeoutMs, cancellationToken);
     }
 
     internal override HoldNode? PrepareAsyncHold(bool check)
@@ -169,7 +169,7 @@ public sealed class OrderedFileLock : OrderedLockBase
     }
 
     internal override ValueTask<LockScope> AcquireForSetAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken) =>
-        AcquireCoreAsync(node, timeoutMs, cancellationToken);
+        AcquireCoreAsync(node, TryLockFast(), timeoutMs, cancellationToken);
 
     internal override bool IsScopeHeld(in LockScope scope) => ResolveToken(scope.Token) != 0;
 
@@ -378,14 +378,28 @@ public sealed class OrderedFileLock : OrderedLockBase
         return true;
     }
 
-    private async ValueTask<LockScope> AcquireCoreAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
+    // Still on the caller's thread: a thread that holds the lock synchronously would wait for
+    // itself, which is reported at once (also with checking off), before anything is awaited.
+    private ValueTask<LockScope> StartAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
+    {
+        int token = TryLockFast();
+        if (token == 0 && IsOwnedByCurrentThread)
+        {
+            node?.Fail();
+            OrderChecker.Raise(SelfDeadlockOnThread(), alwaysThrow: true);
+        }
+
+        return AcquireCoreAsync(node, token, timeoutMs, cancellationToken);
+    }
+
+    // Takes the in-process lock (unless fastToken already holds it), then the operating system lock.
+    private async ValueTask<LockScope> AcquireCoreAsync(HoldNode? node, int fastToken, int timeoutMs, CancellationToken cancellationToken)
     {
         long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
-        int token = 0;
+        int token = fastToken;
         bool locked = false;
         try
         {
-            token = TryLockFast();
             if (token == 0)
             {
                 token = await LockSlowAsync(timeoutMs, cancellationToken).ConfigureAwait(false);

@@ -187,6 +187,26 @@ public sealed class OrderedFileLockTests : IDisposable
     }
 
     [Fact]
+    public async Task AcquireAsync_ThreadHoldsItSynchronously_SelfDeadlockThrownBeforeWaiting()
+    {
+        var file = new OrderedFileLock(Path.Combine(_dir, "self-async.json"), checking: LockOrderChecking.Off);
+        using (file.Acquire())
+        {
+            LockOrderException ex = Assert.Throws<LockOrderException>(() => file.AcquireAsync());
+            Assert.Equal(LockViolationKind.SelfDeadlock, ex.Kind);
+        }
+
+        var tracked = new OrderedFileLock(Path.Combine(_dir, "self-flow.json"), checking: LockOrderChecking.Strict);
+        using (await tracked.AcquireAsync())
+        {
+            LockOrderException ex = Assert.Throws<LockOrderException>(() => tracked.AcquireAsync());
+            Assert.Equal(LockViolationKind.SelfDeadlock, ex.Kind);
+        }
+
+        Assert.False(file.IsLocked || tracked.IsLocked);
+    }
+
+    [Fact]
     public async Task Condition_OnFileLock_WaitReleasesAndReacquiresTheOsLock()
     {
         string path = Path.Combine(_dir, "cond.json");
