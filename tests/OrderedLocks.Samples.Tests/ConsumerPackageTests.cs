@@ -5,9 +5,11 @@ using System.Text;
 namespace OrderedLocks.Samples.Tests;
 
 /// <summary>
-/// The package as a user gets it: packs OrderedLocks into a local folder feed, restores a fresh
-/// consumer project from that feed (plus nuget.org), and checks that the analyzer in the package
-/// flags an inverted lock order (OL0001) and that AcquireAll works at run time.
+/// The packages as a user gets them: packs OrderedLocks and OrderedLocks.Testing into a local
+/// folder feed, restores a fresh consumer project from that feed (plus nuget.org), and checks that
+/// the analyzer in the package flags an inverted lock order (OL0001), that AcquireAll works at run
+/// time, and that a Coyote campaign of the user's own code runs through OrderedLocks.Testing
+/// (after rewriting the consumer's output with the repository's Coyote tool).
 /// </summary>
 /// <remarks>
 /// Packs the build outputs already made for this configuration (<c>--no-build</c>), under a unique
@@ -28,6 +30,7 @@ public sealed class ConsumerPackageTests : IDisposable
             ? custom
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         TryDelete(Path.Combine(cache, "orderedlocks", _version));
+        TryDelete(Path.Combine(cache, "orderedlocks.testing", _version));
     }
 
     [Fact]
@@ -53,6 +56,10 @@ public sealed class ConsumerPackageTests : IDisposable
             Assert.Contains("README.md", entries);
         }
 
+        string testing = Path.Combine(Repo.Root, "src", "OrderedLocks.Testing", "OrderedLocks.Testing.csproj");
+        Run(Repo.Root, "pack", testing, "-c", Repo.Configuration, "--no-build", "--no-restore", "-o", feed, $"-p:Version={_version}");
+        Assert.True(File.Exists(Path.Combine(feed, $"OrderedLocks.Testing.{_version}.nupkg")), "no OrderedLocks.Testing package");
+
         // 2. A consumer project outside the repository, restoring from the feed.
         WriteConsumer(consumer, feed);
         string build = Run(consumer, "build", "-c", "Release");
@@ -65,6 +72,16 @@ public sealed class ConsumerPackageTests : IDisposable
         string output = Run(consumer, dll);
         Assert.Contains("AcquireAll: 2 locks in order x_lock, y_lock", output, StringComparison.Ordinal);
         Assert.Contains("counter 20000 of 20000, nothing held", output, StringComparison.Ordinal);
+
+        // 5. OrderedLocks.Testing: rewrite the consumer's output, then run its own campaigns.
+        string bin = Path.GetDirectoryName(dll)!;
+        string json = Path.Combine(_dir, "rewrite.coyote.json");
+        File.WriteAllText(json, $$"""{ "AssembliesPath": "{{bin}}", "Assemblies": [ "Consumer.dll", "OrderedLocks.dll" ] }""");
+        Run(Repo.Root, "tool", "restore");
+        Run(Repo.Root, "coyote", "rewrite", json);
+        string campaigns = Run(consumer, dll, "campaign");
+        Assert.Matches(@"raw ABBA: bug at iteration \d+: Deadlock detected", campaigns);
+        Assert.Contains("AcquireAll: safe over 100 schedules", campaigns, StringComparison.Ordinal);
     }
 
     private void WriteConsumer(string consumer, string feed)
@@ -84,6 +101,7 @@ public sealed class ConsumerPackageTests : IDisposable
               <packageSourceMapping>
                 <packageSource key="local-feed">
                   <package pattern="OrderedLocks" />
+                  <package pattern="OrderedLocks.Testing" />
                 </packageSource>
                 <packageSource key="nuget.org">
                   <package pattern="*" />
@@ -102,6 +120,7 @@ public sealed class ConsumerPackageTests : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="OrderedLocks" Version="{_version}" />
+                <PackageReference Include="OrderedLocks.Testing" Version="{_version}" />
               </ItemGroup>
             </Project>
             """);
@@ -133,8 +152,53 @@ public sealed class ConsumerPackageTests : IDisposable
                 }
             }
             """);
+        File.WriteAllText(Path.Combine(consumer, "Campaigns.cs"), """
+            using OrderedLocks;
+            using OrderedLocks.Testing;
+
+            namespace Consumer;
+
+            // A user's own Coyote campaigns through OrderedLocks.Testing.
+            public static class Campaigns
+            {
+                public static int Run()
+                {
+                    var options = new CampaignOptions { Iterations = 100, Seed = 7, AssembliesUnderTest = new[] { typeof(OrderedLock).Assembly } };
+                    CampaignResult raw = CampaignRunner.Run(Campaign.Create("abba", RawAbbaAsync, "raw"), CampaignStrategy.Random, options);
+                    Console.WriteLine(raw.FoundBug ? $"raw ABBA: bug at iteration {raw.FirstBugIteration}: {raw.FirstBugReport}" : "raw ABBA: no bug");
+                    CampaignResult safe = CampaignRunner.Run(Campaign.Create("abba", AcquireAllAsync, "acquire-all"), CampaignStrategy.Random, options);
+                    Console.WriteLine(safe.FoundBug ? $"AcquireAll: bug: {safe.FirstBugReport}" : $"AcquireAll: safe over {safe.IterationsRun} schedules");
+                    return raw.FoundBug && !safe.FoundBug ? 0 : 1;
+                }
+
+            #pragma warning disable OL0001 // ABBA deadlock on purpose: the campaign must find it
+                private static async Task RawAbbaAsync()
+                {
+                    object x = new();
+                    object y = new();
+                    Task t1 = Task.Run(() => { lock (x) { lock (y) { } } });
+                    Task t2 = Task.Run(() => { lock (y) { lock (x) { } } });
+                    await Task.WhenAll(new[] { t1, t2 });
+                }
+            #pragma warning restore OL0001
+
+                private static async Task AcquireAllAsync()
+                {
+                    var x = new OrderedLock("x");
+                    var y = new OrderedLock("y");
+                    Task t1 = Task.Run(() => { using (OrderedLock.AcquireAll(x, y)) { } });
+                    Task t2 = Task.Run(() => { using (OrderedLock.AcquireAll(y, x)) { } });
+                    await Task.WhenAll(new[] { t1, t2 });
+                }
+            }
+            """);
         File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
             using OrderedLocks;
+
+            if (args.Length > 0 && args[0] == "campaign")
+            {
+                return Consumer.Campaigns.Run();
+            }
 
             var x = new OrderedLock("x_lock");
             var y = new OrderedLock("y_lock");
@@ -169,6 +233,12 @@ public sealed class ConsumerPackageTests : IDisposable
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (args[0] == "coyote")
+        {
+            info.Environment["DOTNET_ROLL_FORWARD"] = "Major"; // the Coyote CLI targets net8.0
+            info.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
         }
 
         if (args[0] is "build" or "pack")
