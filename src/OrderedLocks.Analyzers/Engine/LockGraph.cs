@@ -756,6 +756,7 @@ internal sealed class LockGraph
         int steps = 0;
         var path = new List<int>();
         var onPath = new bool[nodes.Count];
+        var covered = new HashSet<int>();
         for (int start = 0; start < nodes.Count && cycles < MaxCycles && steps < MaxSearchSteps; start++)
         {
             path.Clear();
@@ -763,6 +764,32 @@ internal sealed class LockGraph
             onPath[start] = true;
             Search(start, start);
             onPath[start] = false;
+        }
+
+        // Cycles longer than the enumeration bound (or beyond its step budget): one shortest cycle
+        // per strongly connected component that has none yet, so a cycle of any length is reported.
+        var firstOfComponent = new Dictionary<int, int>();
+        for (int node = 0; node < nodes.Count; node++)
+        {
+            if (!firstOfComponent.ContainsKey(component[node]) && successors[node].Any(n => component[n] == component[node]))
+            {
+                firstOfComponent[component[node]] = node;
+            }
+        }
+
+        foreach (KeyValuePair<int, int> entry in firstOfComponent.OrderBy(e => e.Value))
+        {
+            if (covered.Contains(entry.Key) || cycles >= MaxCycles)
+            {
+                continue;
+            }
+
+            List<int>? shortest = ShortestCycle(entry.Value, successors, component);
+            if (shortest is not null)
+            {
+                ReportCycle(shortest.Select(i => nodes[i]).ToList());
+                cycles++;
+            }
         }
 
         void Search(int start, int node)
@@ -777,6 +804,7 @@ internal sealed class LockGraph
                 if (next == start)
                 {
                     ReportCycle(path.Select(i => nodes[i]).ToList());
+                    covered.Add(component[start]);
                     cycles++;
                 }
                 else if (next > start && !onPath[next] && component[next] == component[start] && path.Count < MaxCycleLength)
@@ -789,6 +817,44 @@ internal sealed class LockGraph
                 }
             }
         }
+    }
+
+    private static List<int>? ShortestCycle(int start, List<int>[] successors, int[] component)
+    {
+        var parent = new Dictionary<int, int>();
+        var queue = new Queue<int>();
+        queue.Enqueue(start);
+        while (queue.Count > 0)
+        {
+            int node = queue.Dequeue();
+            foreach (int next in successors[node])
+            {
+                if (component[next] != component[start])
+                {
+                    continue;
+                }
+
+                if (next == start)
+                {
+                    var cycle = new List<int> { node };
+                    while (cycle[cycle.Count - 1] != start)
+                    {
+                        cycle.Add(parent[cycle[cycle.Count - 1]]);
+                    }
+
+                    cycle.Reverse();
+                    return cycle;
+                }
+
+                if (!parent.ContainsKey(next))
+                {
+                    parent[next] = node;
+                    queue.Enqueue(next);
+                }
+            }
+        }
+
+        return null;
     }
 
     private string FirstLocationKey(LockKey key)
