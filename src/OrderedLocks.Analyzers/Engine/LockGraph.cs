@@ -18,6 +18,8 @@ internal sealed class LockGraph
     private const int MaxCycleLength = 32;
     private const int MaxSearchSteps = 200_000;
     private const int MaxPathSteps = 8;
+    private const int MaxAcquiredPerMethod = 512;
+    private const int MaxComponentIterations = 64;
 
     private readonly LockModel _model;
     private readonly Dictionary<IMethodSymbol, MethodSummary> _summaries = new(SymbolEqualityComparer.Default);
@@ -27,6 +29,7 @@ internal sealed class LockGraph
     private readonly Dictionary<(LockKey From, LockKey To), EdgeInfo> _edges = new();
     private readonly List<LocalFinding> _findings = new();
     private readonly HashSet<(LockKey, LockKey, Location)> _reportedRanks = new();
+    private readonly Dictionary<LockKey, int?> _ranks = new();
     private Dictionary<IMethodSymbol, HashSet<LockKey>?> _entry = new(SymbolEqualityComparer.Default);
 
     public LockGraph(LockModel model)
@@ -55,8 +58,9 @@ internal sealed class LockGraph
         }
 
         BuildImplementations();
-        ComputeAcquired(_acquired, topOnly: false);
-        ComputeAcquired(_topAcquired, topOnly: true);
+        HashSet<LockKey> interesting = InterestingKeys();
+        ComputeAcquired(_acquired, topOnly: false, interesting.Contains);
+        ComputeAcquired(_topAcquired, topOnly: true, keep: null);
         _entry = ComputeEntryHolds();
         BuildEdges();
         FindCycles();
@@ -183,63 +187,30 @@ internal sealed class LockGraph
     }
 
     /// <summary>
-    /// Fixpoint over the call graph: the locks each method acquires, directly or through calls. With
+    /// The locks each method acquires, directly or through calls, computed callee-first over the
+    /// strongly connected components of the call graph (so each method is merged once). With
     /// <paramref name="topOnly"/>, only those it acquires while holding nothing itself (the ones a
     /// caller's held locks come directly before; nested ones are ordered by the callee's own edges).
+    /// <paramref name="keep"/> restricts the keys tracked. Sets are capped at
+    /// <see cref="MaxAcquiredPerMethod"/> so pathological call graphs stay linear.
     /// </summary>
-    private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockKey, AcquiredVia>> acquired, bool topOnly)
+    private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockKey, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
     {
-        var callers = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-        var work = new Queue<IMethodSymbol>();
-        var queued = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        foreach (MethodSummary summary in _summaries.Values)
+        var methods = _summaries.Keys.ToList();
+        var indexOf = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
+        for (int i = 0; i < methods.Count; i++)
         {
-            var direct = new Dictionary<LockKey, AcquiredVia>();
-            foreach (Acquisition acquisition in summary.Acquisitions)
-            {
-                if (!_model.IsMutex(acquisition.Lock) || (topOnly && HasMutex(acquisition.Held)))
-                {
-                    continue;
-                }
-
-                var via = new AcquiredVia(acquisition.Lock, null, null, acquisition.Lock.OnThis, acquisition.IsTry);
-                if (!direct.TryGetValue(acquisition.Lock.Key, out AcquiredVia? existing) || (existing.IsTry && !via.IsTry))
-                {
-                    direct[acquisition.Lock.Key] = via;
-                }
-            }
-
-            acquired[summary.Method] = direct;
-            foreach (CallSite call in summary.Calls)
-            {
-                if (topOnly && HasMutex(call.Held))
-                {
-                    continue;
-                }
-
-                foreach (IMethodSymbol target in Targets(call))
-                {
-                    if (!callers.TryGetValue(target, out List<IMethodSymbol>? list))
-                    {
-                        list = new List<IMethodSymbol>();
-                        callers.Add(target, list);
-                    }
-
-                    list.Add(summary.Method);
-                }
-            }
-
-            work.Enqueue(summary.Method);
-            queued.Add(summary.Method);
+            indexOf[methods[i]] = i;
         }
 
-        while (work.Count > 0)
+        // Filtered call graph: calls made while holding nothing (topOnly) or all calls.
+        var calls = new List<(CallSite Call, int Target)>[methods.Count];
+        var successors = new List<int>[methods.Count];
+        for (int i = 0; i < methods.Count; i++)
         {
-            IMethodSymbol method = work.Dequeue();
-            queued.Remove(method);
-            Dictionary<LockKey, AcquiredVia> mine = acquired[method];
-            bool changed = false;
-            foreach (CallSite call in _summaries[method].Calls)
+            calls[i] = new List<(CallSite, int)>();
+            successors[i] = new List<int>();
+            foreach (CallSite call in _summaries[methods[i]].Calls)
             {
                 if (topOnly && HasMutex(call.Held))
                 {
@@ -248,34 +219,199 @@ internal sealed class LockGraph
 
                 foreach (IMethodSymbol target in Targets(call))
                 {
-                    if (SymbolEqualityComparer.Default.Equals(target, method))
+                    if (indexOf.TryGetValue(target, out int t))
                     {
-                        continue;
+                        calls[i].Add((call, t));
+                        successors[i].Add(t);
                     }
+                }
+            }
+        }
 
-                    foreach (KeyValuePair<LockKey, AcquiredVia> entry in acquired[target])
+        var sets = new Dictionary<LockKey, AcquiredVia>[methods.Count];
+        foreach (List<int> component in ComponentsCalleesFirst(successors))
+        {
+            var members = new HashSet<int>(component);
+            if (component.Count == 1 || component.Count > MaxComponentIterations)
+            {
+                // One method (or a huge recursive tangle): one shared set, merged once.
+                var set = new Dictionary<LockKey, AcquiredVia>();
+                foreach (int m in component)
+                {
+                    AddDirect(set, _summaries[methods[m]], topOnly, keep);
+                }
+
+                foreach (int m in component)
+                {
+                    foreach ((CallSite call, int target) in calls[m])
                     {
-                        bool onThis = entry.Key.IsStatic || (entry.Value.OnThis && call.Receiver == CallReceiver.This);
-                        if (!mine.TryGetValue(entry.Key, out AcquiredVia? existing) || (existing.IsTry && !entry.Value.IsTry))
+                        if (!members.Contains(target))
                         {
-                            mine[entry.Key] = new AcquiredVia(entry.Value.Hold, call, target, onThis, entry.Value.IsTry);
-                            changed = true;
+                            Merge(set, sets[target], call, methods[target]);
+                        }
+                    }
+                }
+
+                foreach (int m in component)
+                {
+                    sets[m] = set;
+                }
+
+                continue;
+            }
+
+            // A small recursive cycle: iterate to a fixpoint among its members.
+            foreach (int m in component)
+            {
+                sets[m] = new Dictionary<LockKey, AcquiredVia>();
+                AddDirect(sets[m], _summaries[methods[m]], topOnly, keep);
+                foreach ((CallSite call, int target) in calls[m])
+                {
+                    if (!members.Contains(target))
+                    {
+                        Merge(sets[m], sets[target], call, methods[target]);
+                    }
+                }
+            }
+
+            bool changed = true;
+            for (int round = 0; changed && round < MaxComponentIterations; round++)
+            {
+                changed = false;
+                foreach (int m in component)
+                {
+                    foreach ((CallSite call, int target) in calls[m])
+                    {
+                        if (members.Contains(target) && target != m)
+                        {
+                            changed |= Merge(sets[m], sets[target], call, methods[target]);
                         }
                     }
                 }
             }
+        }
 
-            if (changed && callers.TryGetValue(method, out List<IMethodSymbol>? myCallers))
+        for (int i = 0; i < methods.Count; i++)
+        {
+            acquired[methods[i]] = sets[i];
+        }
+    }
+
+    private void AddDirect(Dictionary<LockKey, AcquiredVia> set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
+    {
+        foreach (Acquisition acquisition in summary.Acquisitions)
+        {
+            if (!_model.IsMutex(acquisition.Lock) || (topOnly && HasMutex(acquisition.Held)) || (keep is not null && !keep(acquisition.Lock.Key)))
             {
-                foreach (IMethodSymbol caller in myCallers)
+                continue;
+            }
+
+            var via = new AcquiredVia(acquisition.Lock, null, null, acquisition.Lock.OnThis, acquisition.IsTry);
+            if (!set.TryGetValue(acquisition.Lock.Key, out AcquiredVia? existing))
+            {
+                if (set.Count < MaxAcquiredPerMethod)
                 {
-                    if (queued.Add(caller))
+                    set[acquisition.Lock.Key] = via;
+                }
+            }
+            else if (existing.IsTry && !via.IsTry)
+            {
+                set[acquisition.Lock.Key] = via;
+            }
+        }
+    }
+
+    private static bool Merge(Dictionary<LockKey, AcquiredVia> into, Dictionary<LockKey, AcquiredVia>? from, CallSite call, IMethodSymbol callee)
+    {
+        if (from is null || ReferenceEquals(into, from))
+        {
+            return false;
+        }
+
+        bool changed = false;
+        foreach (KeyValuePair<LockKey, AcquiredVia> entry in from)
+        {
+            bool onThis = entry.Key.IsStatic || (entry.Value.OnThis && call.Receiver == CallReceiver.This);
+            if (!into.TryGetValue(entry.Key, out AcquiredVia? existing))
+            {
+                if (into.Count >= MaxAcquiredPerMethod)
+                {
+                    continue;
+                }
+            }
+            else if (!(existing.IsTry && !entry.Value.IsTry) && !(onThis && !existing.OnThis && existing.Callee is not null))
+            {
+                continue;
+            }
+
+            into[entry.Key] = new AcquiredVia(entry.Value.Hold, call, callee, onThis, entry.Value.IsTry);
+            changed = true;
+        }
+
+        return changed;
+    }
+
+    /// <summary>Strongly connected components, each emitted after every component it calls (iterative Tarjan).</summary>
+    private static List<List<int>> ComponentsCalleesFirst(List<int>[] successors)
+    {
+        int[] component = StronglyConnectedComponents(successors);
+        int count = component.Length == 0 ? 0 : component.Max() + 1;
+        var result = new List<List<int>>(count);
+        for (int i = 0; i < count; i++)
+        {
+            result.Add(new List<int>());
+        }
+
+        for (int node = 0; node < component.Length; node++)
+        {
+            result[component[node]].Add(node);
+        }
+
+        // Tarjan numbers components in reverse topological order: callees get lower numbers.
+        return result;
+    }
+
+    /// <summary>
+    /// Keys whose full transitive acquisition matters beyond the order graph: ranked locks (OL0002),
+    /// non-reentrant locks held at a call (OL0006), locks held at a call on another instance (OL0003).
+    /// </summary>
+    private HashSet<LockKey> InterestingKeys()
+    {
+        var keys = new HashSet<LockKey>();
+        foreach (MethodSummary summary in _summaries.Values)
+        {
+            foreach (Acquisition acquisition in summary.Acquisitions)
+            {
+                if (RankOf(acquisition.Lock.Key) is not null)
+                {
+                    keys.Add(acquisition.Lock.Key);
+                }
+            }
+
+            foreach (CallSite call in summary.Calls)
+            {
+                foreach (Hold hold in call.Held)
+                {
+                    if (!hold.IsReentrant || call.Receiver == CallReceiver.ParameterOrLocal || RankOf(hold.Key) is not null)
                     {
-                        work.Enqueue(caller);
+                        keys.Add(hold.Key);
                     }
                 }
             }
         }
+
+        return keys;
+    }
+
+    private int? RankOf(LockKey key)
+    {
+        if (!_ranks.TryGetValue(key, out int? rank))
+        {
+            rank = _model.GetDeclaredRank(key);
+            _ranks[key] = rank;
+        }
+
+        return rank;
     }
 
     private bool HasMutex(ImmutableArray<Hold> held)
@@ -415,25 +551,28 @@ internal sealed class LockGraph
                 int innermost = InnermostBlocking(call.Held);
                 foreach (IMethodSymbol target in Targets(call))
                 {
-                    foreach (KeyValuePair<LockKey, AcquiredVia> entry in _acquired[target])
+                    Dictionary<LockKey, AcquiredVia> all = _acquired[target];
+                    foreach (Hold outer in call.Held)
                     {
-                        string? path = null;
-                        for (int i = 0; i < call.Held.Length; i++)
+                        if (!_model.IsMutex(outer))
                         {
-                            Hold outer = call.Held[i];
-                            if (!_model.IsMutex(outer))
-                            {
-                                continue;
-                            }
+                            continue;
+                        }
 
-                            if (outer.Key.Equals(entry.Key))
-                            {
-                                CheckSelfThroughCall(summary, call, target, outer, entry.Value);
-                                continue;
-                            }
+                        if (all.TryGetValue(outer.Key, out AcquiredVia? again))
+                        {
+                            CheckSelfThroughCall(summary, call, target, outer, again);
+                        }
 
-                            path ??= DescribePath(summary.Method, target, entry.Key);
-                            CheckRank(outer.Key, entry.Key, call.Location, path);
+                        if (RankOf(outer.Key) is not null)
+                        {
+                            foreach (KeyValuePair<LockKey, AcquiredVia> entry in all)
+                            {
+                                if (!entry.Key.Equals(outer.Key))
+                                {
+                                    CheckRank(outer.Key, entry.Key, call.Location, () => DescribePath(summary.Method, target, entry.Key));
+                                }
+                            }
                         }
                     }
 
@@ -476,16 +615,16 @@ internal sealed class LockGraph
         return 0;
     }
 
-    private void CheckRank(LockKey from, LockKey to, Location location, string? path)
+    private void CheckRank(LockKey from, LockKey to, Location location, Func<string>? path)
     {
-        int? fromRank = _model.GetDeclaredRank(from);
-        int? toRank = _model.GetDeclaredRank(to);
+        int? fromRank = RankOf(from);
+        int? toRank = RankOf(to);
         if (fromRank is null || toRank is null || toRank >= fromRank || !_reportedRanks.Add((from, to, location)))
         {
             return;
         }
 
-        string via = path is null ? string.Empty : " (via " + path + ")";
+        string via = path is null ? string.Empty : " (via " + path() + ")";
         AddFinding(RuleIdentifiers.DeclaredRankViolation, location, ImmutableArray<Location>.Empty, to.Display, toRank.Value, from.Display, fromRank.Value, via);
     }
 
@@ -617,6 +756,7 @@ internal sealed class LockGraph
         int steps = 0;
         var path = new List<int>();
         var onPath = new bool[nodes.Count];
+        var covered = new HashSet<int>();
         for (int start = 0; start < nodes.Count && cycles < MaxCycles && steps < MaxSearchSteps; start++)
         {
             path.Clear();
@@ -624,6 +764,32 @@ internal sealed class LockGraph
             onPath[start] = true;
             Search(start, start);
             onPath[start] = false;
+        }
+
+        // Cycles longer than the enumeration bound (or beyond its step budget): one shortest cycle
+        // per strongly connected component that has none yet, so a cycle of any length is reported.
+        var firstOfComponent = new Dictionary<int, int>();
+        for (int node = 0; node < nodes.Count; node++)
+        {
+            if (!firstOfComponent.ContainsKey(component[node]) && successors[node].Any(n => component[n] == component[node]))
+            {
+                firstOfComponent[component[node]] = node;
+            }
+        }
+
+        foreach (KeyValuePair<int, int> entry in firstOfComponent.OrderBy(e => e.Value))
+        {
+            if (covered.Contains(entry.Key) || cycles >= MaxCycles)
+            {
+                continue;
+            }
+
+            List<int>? shortest = ShortestCycle(entry.Value, successors, component);
+            if (shortest is not null)
+            {
+                ReportCycle(shortest.Select(i => nodes[i]).ToList());
+                cycles++;
+            }
         }
 
         void Search(int start, int node)
@@ -638,6 +804,7 @@ internal sealed class LockGraph
                 if (next == start)
                 {
                     ReportCycle(path.Select(i => nodes[i]).ToList());
+                    covered.Add(component[start]);
                     cycles++;
                 }
                 else if (next > start && !onPath[next] && component[next] == component[start] && path.Count < MaxCycleLength)
@@ -650,6 +817,44 @@ internal sealed class LockGraph
                 }
             }
         }
+    }
+
+    private static List<int>? ShortestCycle(int start, List<int>[] successors, int[] component)
+    {
+        var parent = new Dictionary<int, int>();
+        var queue = new Queue<int>();
+        queue.Enqueue(start);
+        while (queue.Count > 0)
+        {
+            int node = queue.Dequeue();
+            foreach (int next in successors[node])
+            {
+                if (component[next] != component[start])
+                {
+                    continue;
+                }
+
+                if (next == start)
+                {
+                    var cycle = new List<int> { node };
+                    while (cycle[cycle.Count - 1] != start)
+                    {
+                        cycle.Add(parent[cycle[cycle.Count - 1]]);
+                    }
+
+                    cycle.Reverse();
+                    return cycle;
+                }
+
+                if (!parent.ContainsKey(next))
+                {
+                    parent[next] = node;
+                    queue.Enqueue(next);
+                }
+            }
+        }
+
+        return null;
     }
 
     private string FirstLocationKey(LockKey key)
