@@ -53,6 +53,11 @@ public static class CampaignRunner
         lock (s_gate)
         {
             using TestingEngine engine = CreateEngine(config, campaign);
+            if (!options.CoyoteLogging)
+            {
+                engine.SetLogger(new SilentLogger());
+            }
+
             uint? firstBugIteration = null;
             TimeSpan? timeToFirstBug = null;
             var stopwatch = Stopwatch.StartNew();

@@ -95,6 +95,7 @@ internal static class CampaignCli
                 if (verdict is not "ok" and not "missed")
                 {
                     failures++;
+                    Console.Error.WriteLine($"    report: {r.FirstBugReport}");
                 }
 
                 if (verdict == "missed" && !deep)
