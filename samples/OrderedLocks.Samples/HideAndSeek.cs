@@ -35,8 +35,9 @@ public static partial class HideAndSeek
         var game = new RawGame(log);
         using var firstIsWaiting = new ManualResetEventSlim();
         DateTime start = DateTime.UtcNow;
+        // In the order that works, a slow machine must not pass for a hang: wait as for a fix.
         ThreadsResult threads = hiderFirst
-            ? BackgroundThreads.Run(options.HangTimeout, ("hider", () => game.Hider(firstIsWaiting, null)), ("seeker", () => game.Seeker(null, firstIsWaiting)))
+            ? BackgroundThreads.Run(ConditionOptions.FinishTimeout, ("hider", () => game.Hider(firstIsWaiting, null)), ("seeker", () => game.Seeker(null, firstIsWaiting)))
             : BackgroundThreads.Run(options.HangTimeout, ("seeker", () => game.Seeker(firstIsWaiting, null)), ("hider", () => game.Hider(null, firstIsWaiting)));
         if (!threads.Completed)
         {

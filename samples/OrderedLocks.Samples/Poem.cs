@@ -63,8 +63,9 @@ public static partial class Poem
         var poem = new RawPoem(log);
         using var firstIsWaiting = new ManualResetEventSlim();
         DateTime start = DateTime.UtcNow;
+        // In the order that works, a slow machine must not pass for a hang: wait as for a fix.
         ThreadsResult threads = xiaoAiFirst
-            ? BackgroundThreads.Run(options.HangTimeout, ("XiaoAi", () => poem.XiaoAi(firstIsWaiting, null)), ("TianMao", () => poem.TianMao(null, firstIsWaiting)))
+            ? BackgroundThreads.Run(ConditionOptions.FinishTimeout, ("XiaoAi", () => poem.XiaoAi(firstIsWaiting, null)), ("TianMao", () => poem.TianMao(null, firstIsWaiting)))
             : BackgroundThreads.Run(options.HangTimeout, ("TianMao", () => poem.TianMao(firstIsWaiting, null)), ("XiaoAi", () => poem.XiaoAi(null, firstIsWaiting)));
         if (!threads.Completed)
         {

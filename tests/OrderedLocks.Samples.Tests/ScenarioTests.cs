@@ -62,7 +62,7 @@ public class ScenarioTests
     private static IEnumerable<ScenarioStep> AllSteps()
     {
         var hang = TimeSpan.FromMilliseconds(500);
-        return TicketRace.Steps(new TicketRaceOptions(ThreadClients: 40, ProcessClients: 6, ThreadDelayMs: 5, ProcessDelayMs: 40), Repo.Child)
+        return TicketRace.Steps(new TicketRaceOptions(ThreadClients: 40, ProcessClients: 6, ThreadDelayMs: 10, ProcessDelayMs: 100), Repo.Child)
             .Concat(Deadlock.Steps(new DeadlockOptions(hang, Rounds: 2_000)))
             .Concat(Poem.Steps(new ConditionOptions(hang)))
             .Concat(HideAndSeek.Steps(new ConditionOptions(hang)))
