@@ -25,7 +25,8 @@ namespace OrderedLocks;
 /// locks that several processes nest with other locks a declared <c>rank</c>, so that every
 /// process uses the same order. Use one instance per path in a process: two instances for the
 /// same path exclude each other only through the operating system (a thread holding one and
-/// acquiring the other would wait for itself).</para>
+/// acquiring the other would wait for itself). Same machine only; on Unix,
+/// <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1</c> turns the operating system lock off.</para>
 /// </remarks>
 public sealed class OrderedFileLock : OrderedLockBase
 {
