@@ -59,6 +59,21 @@ public class ScenarioTests
         Assert.Equal(Poem.Expected, Poem.RunWaitFor(new ConditionOptions(), xiaoAiFirst: false, TextWriter.Null).Lines);
     }
 
+    [Fact]
+    public async Task DeadlockProgram_RawThreadsHang_ProcessStillExitsWithZero()
+    {
+        // The article's daemon-thread point: the deadlocked raw threads are background threads, so
+        // the program reports the deadlock and ends instead of hanging.
+        string dll = Path.Combine(Repo.Root, "samples", "Deadlock", "bin", Repo.Configuration, "net10.0", "Deadlock.dll");
+        using System.Diagnostics.Process program = System.Diagnostics.Process.Start(ChildLauncher.ForDll(dll).StartInfo())!;
+        using var timeout = new CancellationTokenSource(Repo.ChildTimeout);
+        string output = await program.StandardOutput.ReadToEndAsync(timeout.Token);
+        await program.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, program.ExitCode);
+        Assert.Contains("deadlock", output, StringComparison.Ordinal);
+        Assert.Contains("Every outcome was as expected.", output, StringComparison.Ordinal);
+    }
+
     private static IEnumerable<ScenarioStep> AllSteps()
     {
         var hang = TimeSpan.FromMilliseconds(500);
