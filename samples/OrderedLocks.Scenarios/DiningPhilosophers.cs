@@ -63,17 +63,19 @@ public static class DiningPhilosophers
     {
         private readonly object[] _forks = CreateForks();
 
-#pragma warning disable OL0001 // dining philosophers: each locks its left fork then its right one; together they form a cycle
+#pragma warning disable OL0003 // dining philosophers: each locks its left fork then its right one, two elements of one array nested without an order; together they form a cycle
         internal void Dine(int seat)
         {
-            lock (_forks[seat])
+            object left = _forks[seat];
+            object right = _forks[(seat + 1) % Seats];
+            lock (left)
             {
-                lock (_forks[(seat + 1) % Seats])
+                lock (right)
                 {
                 }
             }
         }
-#pragma warning restore OL0001
+#pragma warning restore OL0003
 
         private static object[] CreateForks()
         {

@@ -20,14 +20,12 @@ public sealed class MiniCondition : ICampaignCondition
 
     public ICampaignLock Lock => _lock;
 
-#pragma warning disable OL0101 // a condition's own Wait: the loop is in WaitFor
     public void Wait()
     {
         TaskCompletionSource<bool> waiter = ReleaseAndQueue();
         waiter.Task.Wait();
         _ = _lock.Enter(); // re-held; the caller's scope releases it
     }
-#pragma warning restore OL0101
 
     public void WaitFor(Func<bool> predicate)
     {
