@@ -19,6 +19,8 @@ internal sealed class LockGraph
     private const int MaxSearchSteps = 200_000;
     private const int MaxPathSteps = 8;
     private const int MaxAcquiredPerMethod = 512;
+    private const int MaxDispatchTargets = 64;
+    private const int MaxStoredOccurrences = 16;
     private const int MaxComponentIterations = 64;
 
     private readonly LockModel _model;
@@ -30,6 +32,7 @@ internal sealed class LockGraph
     private readonly List<LocalFinding> _findings = new();
     private readonly HashSet<(LockKey, LockKey, Location)> _reportedRanks = new();
     private readonly Dictionary<LockKey, int?> _ranks = new();
+    private readonly HashSet<(string, Location, string)> _findingKeys = new();
     private Dictionary<IMethodSymbol, HashSet<LockKey>?> _entry = new(SymbolEqualityComparer.Default);
 
     public LockGraph(LockModel model)
@@ -137,8 +140,10 @@ internal sealed class LockGraph
                 yield return target;
             }
 
-            if (_implementations.TryGetValue(target, out List<IMethodSymbol>? implementations))
+            if (_implementations.TryGetValue(target, out List<IMethodSymbol>? implementations) && implementations.Count <= MaxDispatchTargets)
             {
+                // Beyond MaxDispatchTargets implementations a call is too polymorphic to follow usefully
+                // (every edge would fan out to the whole hierarchy); such calls are not followed.
                 foreach (IMethodSymbol implementation in implementations)
                 {
                     yield return implementation;
@@ -470,20 +475,22 @@ internal sealed class LockGraph
     // ----------------------------------------------------------------------------------------
     private sealed class EdgeOccurrence
     {
-        public EdgeOccurrence(Location location, IMethodSymbol method, string? path, bool isTry, HashSet<LockKey> held)
+        public EdgeOccurrence(Location location, IMethodSymbol method, IMethodSymbol? callee, bool isTry, HashSet<LockKey> held)
         {
             Location = location;
             Method = method;
-            Path = path;
+            Callee = callee;
             IsTry = isTry;
             Held = held;
         }
+
+        /// <summary>For an edge through a call: the called method (the path is described only when reported).</summary>
+        public IMethodSymbol? Callee { get; }
 
         public Location Location { get; }
 
         public IMethodSymbol Method { get; }
 
-        public string? Path { get; }
 
         public bool IsTry { get; }
 
@@ -493,6 +500,8 @@ internal sealed class LockGraph
     private sealed class EdgeInfo
     {
         public List<EdgeOccurrence> Occurrences { get; } = new();
+
+        public HashSet<Location> Seen { get; } = new();
 
         /// <summary>Locks (other than the edge's own source) held at every blocking occurrence: candidate gate locks.</summary>
         public HashSet<LockKey>? Gates { get; set; }
@@ -578,7 +587,6 @@ internal sealed class LockGraph
 
                     foreach (KeyValuePair<LockKey, AcquiredVia> entry in _topAcquired[target])
                     {
-                        string? path = null;
                         for (int i = innermost; i < call.Held.Length; i++)
                         {
                             Hold outer = call.Held[i];
@@ -587,9 +595,8 @@ internal sealed class LockGraph
                                 continue;
                             }
 
-                            path ??= DescribePath(summary.Method, target, entry.Key, top: true);
                             held ??= HeldKeys(call.Held, summary.Method);
-                            AddEdge(outer.Key, entry.Key, new EdgeOccurrence(call.Location, summary.Method, path, entry.Value.IsTry, held));
+                            AddEdge(outer.Key, entry.Key, new EdgeOccurrence(call.Location, summary.Method, target, entry.Value.IsTry, held));
                         }
                     }
                 }
@@ -683,15 +690,16 @@ internal sealed class LockGraph
             _edges.Add((from, to), edge);
         }
 
-        foreach (EdgeOccurrence existing in edge.Occurrences)
+        if (!edge.Seen.Add(occurrence.Location))
         {
-            if (existing.Location == occurrence.Location)
-            {
-                return;
-            }
+            return;
         }
 
-        edge.Occurrences.Add(occurrence);
+        if (edge.Occurrences.Count < MaxStoredOccurrences)
+        {
+            edge.Occurrences.Add(occurrence);
+        }
+
         if (occurrence.IsTry)
         {
             return;
@@ -972,9 +980,9 @@ internal sealed class LockGraph
         foreach ((LockKey from, LockKey to, EdgeOccurrence occurrence) in occurrences)
         {
             text.Append("; '").Append(to.Display).Append("' while holding '").Append(from.Display).Append("' in ").Append(Display(occurrence.Method));
-            if (occurrence.Path is not null)
+            if (occurrence.Callee is not null)
             {
-                text.Append(" via ").Append(occurrence.Path);
+                text.Append(" via ").Append(DescribePath(occurrence.Method, occurrence.Callee, to, top: true));
             }
         }
 
@@ -1075,42 +1083,79 @@ internal sealed class LockGraph
             entry[method] = root ? new HashSet<LockKey>() : null;
         }
 
-        bool changed = true;
-        for (int round = 0; changed && round < 64; round++)
+        // Worklist: re-evaluate a method when the entry set of one of its callers shrank.
+        var callees = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        foreach (KeyValuePair<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>> target in incoming)
         {
-            changed = false;
-            foreach (KeyValuePair<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>> target in incoming)
+            foreach ((IMethodSymbol caller, CallSite _) in target.Value)
             {
-                if (entry.TryGetValue(target.Key, out HashSet<LockKey>? current) && current is not null && current.Count == 0)
+                if (!callees.TryGetValue(caller, out List<IMethodSymbol>? list))
+                {
+                    list = new List<IMethodSymbol>();
+                    callees.Add(caller, list);
+                }
+
+                list.Add(target.Key);
+            }
+        }
+
+        var work = new Queue<IMethodSymbol>(incoming.Keys);
+        var queued = new HashSet<IMethodSymbol>(incoming.Keys, SymbolEqualityComparer.Default);
+        int budget = 32 * (incoming.Count + 1);
+        while (work.Count > 0 && budget-- > 0)
+        {
+            IMethodSymbol method = work.Dequeue();
+            queued.Remove(method);
+            HashSet<LockKey>? current = entry.TryGetValue(method, out HashSet<LockKey>? c) ? c : null;
+            if (current is { Count: 0 })
+            {
+                continue;
+            }
+
+            HashSet<LockKey>? result = null;
+            foreach ((IMethodSymbol caller, CallSite call) in incoming[method])
+            {
+                HashSet<LockKey>? callerEntry = entry.TryGetValue(caller, out HashSet<LockKey>? e) ? e : new HashSet<LockKey>();
+                if (callerEntry is null)
                 {
                     continue;
                 }
 
-                HashSet<LockKey>? result = null;
-                foreach ((IMethodSymbol caller, CallSite call) in target.Value)
+                if (callerEntry.Count == 0 && !HasMutex(call.Held))
                 {
-                    HashSet<LockKey>? callerEntry = entry.TryGetValue(caller, out HashSet<LockKey>? e) ? e : new HashSet<LockKey>();
-                    if (callerEntry is null)
-                    {
-                        continue;
-                    }
-
-                    var atCall = new HashSet<LockKey>(callerEntry);
-                    atCall.UnionWith(HeldKeys(call.Held));
-                    if (result is null)
-                    {
-                        result = atCall;
-                    }
-                    else
-                    {
-                        result.IntersectWith(atCall);
-                    }
+                    result = new HashSet<LockKey>();
+                    break;
                 }
 
-                if (result is not null && (current is null || !current.SetEquals(result)))
+                var atCall = new HashSet<LockKey>(callerEntry);
+                atCall.UnionWith(HeldKeys(call.Held));
+                if (result is null)
                 {
-                    entry[target.Key] = result;
-                    changed = true;
+                    result = atCall;
+                }
+                else
+                {
+                    result.IntersectWith(atCall);
+                }
+
+                if (result.Count == 0)
+                {
+                    break;
+                }
+            }
+
+            if (result is not null && (current is null || !current.SetEquals(result)))
+            {
+                entry[method] = result;
+                if (callees.TryGetValue(method, out List<IMethodSymbol>? next))
+                {
+                    foreach (IMethodSymbol callee in next)
+                    {
+                        if (queued.Add(callee))
+                        {
+                            work.Enqueue(callee);
+                        }
+                    }
                 }
             }
         }
@@ -1128,12 +1173,9 @@ internal sealed class LockGraph
             return;
         }
 
-        foreach (LocalFinding existing in _findings)
+        if (!_findingKeys.Add((ruleId, location, string.Join("\u0001", args))))
         {
-            if (existing.RuleId == ruleId && existing.Location == location && existing.Args.SequenceEqual(args))
-            {
-                return;
-            }
+            return;
         }
 
         _findings.Add(new LocalFinding(ruleId, location, additional.Where(l => l.IsInSource && l != location).Distinct().ToImmutableArray(), ImmutableDictionary<string, string?>.Empty, args));

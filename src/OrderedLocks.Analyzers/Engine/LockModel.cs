@@ -9,6 +9,13 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace OrderedLocks.Analyzers.Engine;
 
+/// <summary>Time spent in the engine (Stopwatch ticks), read by the benchmark.</summary>
+internal static class EngineTelemetry
+{
+    public static long WalkTicks;
+    public static long GraphTicks;
+}
+
 /// <summary>The result of walking one operation block: its summaries and its method-local findings.</summary>
 internal sealed class BlockResult
 {
@@ -44,7 +51,15 @@ internal sealed class LockModel
     {
         Compilation = compilation;
         Types = new KnownTypes(compilation);
-        _graph = new Lazy<LockGraph>(() => new LockGraph(this), LazyThreadSafetyMode.ExecutionAndPublication);
+        _graph = new Lazy<LockGraph>(
+            () =>
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                var graph = new LockGraph(this);
+                Interlocked.Add(ref EngineTelemetry.GraphTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+                return graph;
+            },
+            LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public Compilation Compilation { get; }
@@ -74,6 +89,11 @@ internal sealed class LockModel
     public BlockResult Summarize(OperationBlockAnalysisContext context)
     {
         ISymbol owner = context.OwningSymbol;
+        if (_blocks.TryGetValue(owner, out Lazy<BlockResult>? existing))
+        {
+            return existing.Value;
+        }
+
         ImmutableArray<IOperation> blocks = context.OperationBlocks;
         Lazy<BlockResult> lazy = _blocks.GetOrAdd(
             owner,
@@ -85,7 +105,9 @@ internal sealed class LockModel
 
     private BlockResult Walk(ISymbol owner, ImmutableArray<IOperation> blocks)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         BlockResult result = MethodWalker.Walk(this, owner, blocks);
+        Interlocked.Add(ref EngineTelemetry.WalkTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         foreach (MethodSummary summary in result.Summaries)
         {
             Summaries.Add(summary);
