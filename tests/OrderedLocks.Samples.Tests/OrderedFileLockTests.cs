@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Samples.Tests;
 
@@ -168,11 +169,13 @@ public sealed class OrderedFileLockTests : IDisposable
         }
 
         Assert.False(file.IsLocked);
+#pragma warning disable OL0004 // nested ordered acquisitions on purpose: strict checking accepts the declared order
         using (file.Acquire())
         using (accounts.Acquire())
         {
             Assert.True(file.IsHeldByCurrentFlow);
         }
+#pragma warning restore OL0004
     }
 
     [Fact]
@@ -212,27 +215,37 @@ public sealed class OrderedFileLockTests : IDisposable
         string path = Path.Combine(_dir, "cond.json");
         var file = new OrderedFileLock(path, checking: LockOrderChecking.Strict);
         var cond = new OrderedCondition(file);
-        bool ready = false;
+        var ready = new StrongBox<bool>();
+        Task notifier = WaitForNotifier(file, cond, ready, path);
+        await notifier.WaitAsync(s_long);
+        Assert.False(file.IsLocked);
+    }
+
+    // The waiting side: holds the lock, starts the notifier, waits with the OS lock given up, and
+    // checks that the OS lock is held again after the wait (a child process cannot take it).
+    private static async Task WaitForNotifier(OrderedFileLock file, OrderedCondition cond, StrongBox<bool> ready, string path)
+    {
         Task notifier;
         using (file.Acquire())
         {
-            notifier = Task.Run(() =>
-            {
-                using (file.Acquire())
-                {
-                    ready = true;
-                    cond.NotifyAll();
-                }
-            });
-            Assert.True(cond.WaitFor(() => ready, s_long));
+            notifier = Task.Run(() => Notify(file, cond, ready));
+            Assert.True(cond.WaitFor(() => ready.Value, s_long));
             Assert.True(file.IsHeldByCurrentFlow);
 
             using Process child = Repo.StartChild("try", path, "200");
-            Assert.Equal("timeout", Repo.ReadLine(child)); // the OS lock is held again after the wait
+            Assert.Equal("timeout", Repo.ReadLine(child));
             Assert.True(child.WaitForExit(s_long));
         }
 
         await notifier;
-        Assert.False(file.IsLocked);
+    }
+
+    private static void Notify(OrderedFileLock file, OrderedCondition cond, StrongBox<bool> ready)
+    {
+        using (file.Acquire())
+        {
+            ready.Value = true;
+            cond.NotifyAll();
+        }
     }
 }
