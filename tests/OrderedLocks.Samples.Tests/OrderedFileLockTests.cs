@@ -156,6 +156,36 @@ public sealed class OrderedFileLockTests : IDisposable
     }
 
     [Fact]
+    public async Task TryAcquireAll_ChildHoldsTheFile_TimesOutAndReleasesTheOtherLocks()
+    {
+        var accounts = new OrderedLock("accounts", rank: 20, checking: LockOrderChecking.Strict);
+        var file = new OrderedFileLock(Path.Combine(_dir, "set.json"), rank: 30, checking: LockOrderChecking.Strict);
+        using Process child = Repo.StartChild("hold", file.Path, "forever");
+        Assert.Equal("acquired", Repo.ReadLine(child));
+        try
+        {
+            Assert.False(OrderedLock.TryAcquireAll(s_short, out _, accounts, file));
+            Assert.False(accounts.IsLocked || file.IsLocked); // accounts was taken first, then given back
+
+            LockSetScope none = await OrderedLock.TryAcquireAllAsync(new OrderedLockBase[] { file, accounts }, s_short);
+            Assert.Equal(0, none.Count);
+            Assert.False(accounts.IsLocked || file.IsLocked);
+        }
+        finally
+        {
+            child.Kill(entireProcessTree: true);
+            Assert.True(child.WaitForExit(s_long));
+        }
+
+        using (LockSetScope both = await OrderedLock.AcquireAllAsync(file, accounts))
+        {
+            Assert.Equal(new OrderedLockBase[] { accounts, file }, both.Locks);
+        }
+
+        Assert.False(accounts.IsLocked || file.IsLocked);
+    }
+
+    [Fact]
     public void Acquire_InvertedNestedOrder_StrictCheckingRaisesBeforeBlocking()
     {
         var file = new OrderedFileLock(Path.Combine(_dir, "ledger.json"), rank: 10, checking: LockOrderChecking.Strict);
