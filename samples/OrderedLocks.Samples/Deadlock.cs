@@ -116,7 +116,7 @@ public static class Deadlock
     private static StepResult DescribeStrict(DeadlockResult r) => r switch
     {
         { Deadlocked: true } => new StepResult("hung (expected a LockOrderException)", false),
-        { Violation: { } v } => new StepResult($"LockOrderException ({v.Kind}) in thread_2 before blocking", r.Completed),
+        { Violation: { } v } => new StepResult($"thread_2: LockOrderException before blocking: {Messages.Excerpt(v)}", r.Completed),
         _ => new StepResult("completed without a LockOrderException (one was expected)", false),
     };
 

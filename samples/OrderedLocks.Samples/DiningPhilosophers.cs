@@ -16,7 +16,8 @@ public sealed record DiningOptions(int Philosophers = 5, int Meals = 2_000, Time
 /// <param name="Meals">Meals eaten in all.</param>
 /// <param name="Violations">Philosophers that got a LockOrderException.</param>
 /// <param name="Elapsed">How long it ran.</param>
-public sealed record DiningResult(bool Deadlocked, int Meals, IReadOnlyList<string> Violations, TimeSpan Elapsed);
+/// <param name="Excerpt">The first violation's message, shortened.</param>
+public sealed record DiningResult(bool Deadlocked, int Meals, IReadOnlyList<string> Violations, TimeSpan Elapsed, string? Excerpt = null);
 
 /// <summary>
 /// Five philosophers, five forks; each takes the left fork, then the right. Raw, everyone holds a
@@ -40,7 +41,7 @@ public static class DiningPhilosophers
         {
             DiningResult r = RunStrict(options, log);
             return r is { Deadlocked: false, Violations.Count: 1 }
-                ? new StepResult($"LockOrderException for {r.Violations[0]}; the other {options.Philosophers - 1} ate", true)
+                ? new StepResult($"{r.Violations[0]}: LockOrderException ({r.Excerpt}); the other {options.Philosophers - 1} ate", true)
                 : new StepResult(r.Deadlocked ? "hung" : $"{r.Violations.Count} violations (one expected)", false);
         }),
         new("DiningPhilosophers", "AcquireAll(left, right)", "everyone eats", log =>
@@ -79,7 +80,8 @@ public static class DiningPhilosophers
             log.WriteLine($"  {name}: {error.GetType().Name}: {error.Message.Split('\n')[0].TrimEnd('\r')}");
         }
 
-        return new DiningResult(!threads.Completed, table.Meals, violations, DateTime.UtcNow - start);
+        string? excerpt = threads.Errors.Select(e => e.Error).OfType<LockOrderException>().Select(Messages.Excerpt).FirstOrDefault();
+        return new DiningResult(!threads.Completed, table.Meals, violations, DateTime.UtcNow - start, excerpt);
     }
 
     /// <summary>Fixed: each meal takes both forks with AcquireAll.</summary>

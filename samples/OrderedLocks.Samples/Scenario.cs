@@ -29,3 +29,29 @@ public static class Scenarios
         _ => throw new ArgumentException($"Unknown scenario '{scenario}'. Known: {string.Join(", ", Names)}.", nameof(scenario)),
     };
 }
+
+/// <summary>Short forms of library messages for one-line outcomes.</summary>
+public static class Messages
+{
+    /// <summary>
+    /// The first clause of a lock-order message, e.g. "acquiring 'x_lock' (no rank, id 1) while
+    /// holding 'y_lock' (no rank, id 2)".
+    /// </summary>
+    public static string Excerpt(LockOrderException exception)
+    {
+        string first = exception.Message.Split('\n')[0].TrimEnd('\r');
+        int colon = first.IndexOf(": ", StringComparison.Ordinal);
+        if (colon >= 0)
+        {
+            first = first[(colon + 2)..];
+        }
+
+        int cut = first.IndexOf(", which", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = first.IndexOf(". ", StringComparison.Ordinal);
+        }
+
+        return cut > 0 ? first[..cut] : first;
+    }
+}
