@@ -136,14 +136,8 @@ public static class Verification
             try
             {
                 IDisposable hold = await l.EnterAsync(cts.Token);
-                if (hold is LockScope { IsAcquired: false })
-                {
-                    // Coyote artifact, not a runtime bug: under Coyote an infinite Task.Delay
-                    // completes without its token being cancelled (CoyoteSemanticsTests), and
-                    // OrderedLock's cancellable wait reads that as "timed out". On the real
-                    // runtime an infinite wait never times out. Nothing may be held then.
-                    return;
-                }
+                // An infinite, cancellable wait returns holding the lock or throws: never "not acquired".
+                Specification.Assert(hold is not LockScope { IsAcquired: false }, "An infinite cancellable wait returned without the lock.");
 
                 using (hold)
                 {

@@ -239,65 +239,68 @@ public abstract partial class OrderedLockBase
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            int remaining = RemainingMs(deadline);
+            if (remaining == 0 && handoff)
+            {
+                return 0;
+            }
+
             Waiter? waiter = EnqueueOrLock(handoff, out int token);
             if (waiter is null)
             {
                 return token;
             }
 
-            bool completed = await WaitForWaiterAsync(waiter, RemainingMs(deadline), cancellationToken).ConfigureAwait(false);
-            if (!completed)
+            using (WaitAbandonment.Arm(remaining, cancellationToken, s_abandonWaiter, waiter))
             {
-                if (AbandonWaiter(waiter, out token))
-                {
+                await waiter.Completion.Task.ConfigureAwait(false);
+            }
+
+            switch (waiter.Status)
+            {
+                case WaiterStatus.Granted:
+                    return waiter.GrantedToken;
+                case WaiterStatus.Abandoned:
                     cancellationToken.ThrowIfCancellationRequested();
-                    return 0; // timed out
-                }
+                    return 0; // timed out; the waiter left the queue
+                default:
+                    // Woken to compete: take the lock if it is free. If a barging thread holds it,
+                    // its release wakes the next waiter, so giving up here loses no wake-up.
+                    token = TryLockBarging();
+                    if (token != 0)
+                    {
+                        return token;
+                    }
 
-                return token;
+                    handoff = true;
+                    break;
             }
-
-            token = ClaimAfterWake(waiter);
-            if (token != 0)
-            {
-                return token;
-            }
-
-            handoff = true;
         }
     }
 
-    private static async ValueTask<bool> WaitForWaiterAsync(Waiter waiter, int timeoutMs, CancellationToken cancellationToken)
+    // Timeout or cancellation of an asynchronous waiter: leaves the queue if still waiting.
+    private static readonly Action<object?> s_abandonWaiter = static state =>
     {
-        Task wake = waiter.Completion.Task;
-        if (timeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled)
+        var waiter = (Waiter)state!;
+        if (waiter.Owner.TryAbandon(waiter))
         {
-            await wake.ConfigureAwait(false);
+            waiter.Completion.TrySetResult(false);
+        }
+    };
+
+    private bool TryAbandon(Waiter waiter)
+    {
+        lock (_gate)
+        {
+            if (waiter.Status != WaiterStatus.Waiting)
+            {
+                return false;
+            }
+
+            Remove(waiter);
+            waiter.Status = WaiterStatus.Abandoned;
             return true;
         }
-
-        if (wake.IsCompleted)
-        {
-            return true;
-        }
-
-        if (timeoutMs == 0)
-        {
-            return false;
-        }
-
-        // Task.Delay observes both the timeout and the token; Task.WhenAny over an array is
-        // understood by Coyote (unlike the span overload).
-        using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task delay = Task.Delay(timeoutMs, delayCancellation.Token);
-        Task first = await Task.WhenAny(new[] { wake, delay }).ConfigureAwait(false);
-        if (first == wake)
-        {
-            delayCancellation.Cancel();
-            return true;
-        }
-
-        return false;
     }
 
     private int SpinForLock(int timeoutMs)
@@ -339,7 +342,7 @@ public abstract partial class OrderedLockBase
                 }
             }
 
-            var waiter = new Waiter(handoff);
+            var waiter = new Waiter(this, handoff);
             if (handoff)
             {
                 EnqueueFirst(waiter);
@@ -490,11 +493,16 @@ public abstract partial class OrderedLockBase
     {
         internal readonly TaskCompletionSource<bool> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         internal readonly bool Handoff;
+        internal readonly OrderedLockBase Owner;
         internal Waiter? Next;
         internal Waiter? Prev;
         internal WaiterStatus Status;
         internal int GrantedToken;
 
-        internal Waiter(bool handoff) => Handoff = handoff;
+        internal Waiter(OrderedLockBase owner, bool handoff)
+        {
+            Owner = owner;
+            Handoff = handoff;
+        }
     }
 }
