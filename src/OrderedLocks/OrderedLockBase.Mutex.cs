@@ -17,6 +17,8 @@ namespace OrderedLocks;
 //   a running thread may barge in, which keeps throughput high under contention (no convoys).
 //   A woken waiter that loses re-queues at the head with Handoff set, and the next release hands
 //   the lock to it directly, so a waiter is bypassed at most once per wake-up (no starvation).
+//   Asynchronous waiters are always handed the lock: they resume only after a thread-pool hop,
+//   during which running threads would otherwise keep taking the lock.
 // - Internal lock order: _gate is a leaf lock; nothing else is acquired while holding it, and
 //   waiters' completions are run after leaving it.
 public abstract partial class OrderedLockBase
@@ -185,7 +187,7 @@ public abstract partial class OrderedLockBase
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Waiter? waiter = EnqueueOrLock(handoff, out token);
+            Waiter? waiter = EnqueueOrLock(handoff, out token, atHead: handoff);
             if (waiter is null)
             {
                 return token;
@@ -245,7 +247,10 @@ public abstract partial class OrderedLockBase
                 return 0;
             }
 
-            Waiter? waiter = EnqueueOrLock(handoff, out int token);
+            // Asynchronous waiters are always handed the lock (queued in FIFO order): a woken async
+            // waiter resumes only after a thread-pool hop, and running threads would take the lock
+            // in that gap again and again (starvation under load).
+            Waiter? waiter = EnqueueOrLock(handoff: true, out int token, atHead: handoff);
             if (waiter is null)
             {
                 return token;
@@ -320,7 +325,7 @@ public abstract partial class OrderedLockBase
     }
 
     // Under _gate: either takes the lock (returns null and the token) or queues a waiter.
-    private Waiter? EnqueueOrLock(bool handoff, out int token)
+    private Waiter? EnqueueOrLock(bool handoff, out int token, bool atHead)
     {
         lock (_gate)
         {
@@ -343,7 +348,7 @@ public abstract partial class OrderedLockBase
             }
 
             var waiter = new Waiter(this, handoff);
-            if (handoff)
+            if (atHead)
             {
                 EnqueueFirst(waiter);
             }
