@@ -14,6 +14,7 @@ using OrderedLocks.Analyzers.Benchmarks;
 // analysis); with analyzers, the analyzer diagnostics too (CompilationWithAnalyzers, concurrent).
 int runs = 5;
 bool emit = args.Contains("--emit");
+bool profile = args.Contains("--profile");
 string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var sizes = new List<int>();
 for (int i = 0; i < args.Length; i++)
@@ -68,6 +69,13 @@ foreach (int size in sizes)
     var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, concurrentBuild: true);
     ImmutableArray<DiagnosticAnalyzer> floorOnly = ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyOperationBlockAnalyzer());
     ImmutableArray<DiagnosticAnalyzer> withOurs = floorOnly.AddRange(analyzers);
+
+    if (profile)
+    {
+        Console.WriteLine($"{lines} lines:");
+        Profile.Run(CSharpCompilation.Create("Profile" + size, trees, references, options), analyzers, runs);
+        continue;
+    }
 
     // Warm-up of every mode (JIT, metadata).
     Measure(ImmutableArray<DiagnosticAnalyzer>.Empty);

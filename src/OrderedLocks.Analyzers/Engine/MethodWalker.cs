@@ -51,6 +51,7 @@ internal sealed class MethodWalker
         catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException or NullReferenceException or ArgumentException or IndexOutOfRangeException)
         {
             // Broken or unusual code must never make the analyzer throw: keep what was collected.
+            System.Threading.Interlocked.Increment(ref EngineTelemetry.Errors);
         }
 
         if (method is not null)
