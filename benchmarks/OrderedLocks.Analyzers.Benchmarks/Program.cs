@@ -54,7 +54,7 @@ MetadataReference[] references = Directory.GetFiles(runtimeDirectory, "System*.d
 
 Console.WriteLine($"OrderedLocks analyzer overhead — {analyzers.Length} analyzers, {runs} runs per mode (median), {Environment.ProcessorCount} cores, .NET {Environment.Version}, emit: {emit}");
 Console.WriteLine("bare      = compiler only (all compile diagnostics" + (emit ? " + emit" : string.Empty) + ")");
-Console.WriteLine("baseline  = bare + one operation-block analyzer doing nothing (the analyzer driver and IOperation binding every analyzer-enabled build already pays, e.g. with the SDK's code-style/CA analyzers on)");
+Console.WriteLine("baseline  = bare + one empty analyzer with operation-block and invocation actions (the driver, IOperation binding and operation-tree walk every build with the SDK's CA/code-style analyzers already pays)");
 Console.WriteLine("ordered   = baseline + the OrderedLocks analyzers");
 Console.WriteLine();
 Console.WriteLine("Times are process CPU time (all threads), robust to a loaded machine; wall-clock medians in brackets.");
