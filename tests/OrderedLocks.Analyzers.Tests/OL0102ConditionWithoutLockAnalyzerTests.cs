@@ -161,4 +161,15 @@ public sealed class OL0102ConditionWithoutLockAnalyzerTests
             }
             """);
     }
+
+    [Fact]
+    public async Task ConditionImplementationCallingItsOwnWait_DoesNotReport()
+    {
+        // The stub's OrderedCondition.WaitFor calls its own Wait without any lock, as the real one does.
+        await V.AnalyzerAsync("""
+            class Empty
+            {
+            }
+            """);
+    }
 }

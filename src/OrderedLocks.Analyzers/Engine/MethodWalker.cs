@@ -1057,8 +1057,10 @@ internal sealed class MethodWalker
 
             target = invocation.Arguments[0].Value;
         }
-        else if (KnownTypes.Is(type, _types.OrderedCondition) && invocation.Instance is not null)
+        else if (KnownTypes.Is(type, _types.OrderedCondition) && invocation.Instance is not null
+            && Unwrap(invocation.Instance) is not IInstanceReferenceOperation)
         {
+            // (Calls on the condition's own `this` are its implementation, e.g. WaitFor built on Wait.)
             switch (method.Name)
             {
                 case "Wait" or "WaitAsync" or "WaitFor" or "WaitForAsync":
@@ -1449,8 +1451,11 @@ internal sealed class MethodWalker
 
     private void CheckNestedOrdered(Hold? outer, Hold? inner, ImmutableArray<Hold> state, IOperation innerOperation)
     {
-        if (outer is null || inner is null || outer.Key.Equals(inner.Key))
+        if (outer is null || inner is null || outer.Key.Equals(inner.Key)
+            || outer.Key.Kind != LockKeyKind.Member || inner.Key.Kind != LockKeyKind.Member)
         {
+            // Only long-lived locks (fields, properties) carry an order worth fixing; nesting of
+            // locals (tests and demos exercising the runtime's own order checking) is left alone.
             return;
         }
 
