@@ -908,8 +908,17 @@ internal sealed class MethodWalker
                 onThis = true;
                 return true;
             case IArrayElementReferenceOperation element:
-                if (TryResolveLock(element.ArrayReference, depth, out key, out string arrayInstance, out _))
+                if (TryResolveLock(element.ArrayReference, depth, out key, out string arrayInstance, out bool arrayOnThis))
                 {
+                    if (key!.Kind == LockKeyKind.Member && element.Indices.All(i => i.ConstantValue.HasValue))
+                    {
+                        // _locks[0] and _locks[1]: fixed elements, each its own lock in the order graph.
+                        key = new LockKey(key.Symbol, LockKeyKind.Member, string.Join(", ", element.Indices.Select(i => i.ConstantValue.Value?.ToString())));
+                        instance = arrayInstance;
+                        onThis = arrayOnThis;
+                        return true;
+                    }
+
                     instance = arrayInstance + "[" + string.Join(", ", element.Indices.Select(i => i.Syntax.ToString())) + "]";
                     onThis = false;
                     return true;
@@ -1083,7 +1092,7 @@ internal sealed class MethodWalker
         LockKey? key = TryResolveLock(target, 0, out LockKey? resolved, out string instance, out _) ? resolved : null;
         _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), state, invocation.Syntax.GetLocation()));
 
-        if (method.Name is "Wait" or "WaitAsync" && !IsInPredicateLoop(invocation))
+        if (method.Name is "Wait" or "WaitAsync" && ResultDiscarded(invocation) && !IsInPredicateLoop(invocation))
         {
             _findings.Add(new LocalFinding(
                 RuleIdentifiers.WaitNotInPredicateLoop,
@@ -1094,6 +1103,28 @@ internal sealed class MethodWalker
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// True when a wait's result (the bool of a timed wait) is thrown away: the statement is the
+    /// wait itself (or a discard). Code that consumes the result (asserts it, branches on it, returns
+    /// it) is deciding what a wake-up means and is left alone.
+    /// </summary>
+    private static bool ResultDiscarded(IOperation invocation)
+    {
+        IOperation current = invocation;
+        while (current.Parent is IAwaitOperation or IConversionOperation or IParenthesizedOperation
+            || (current.Parent is IConditionalOperation conditional && !ReferenceEquals(conditional.Condition, current) && conditional.Type is not null))
+        {
+            current = current.Parent!;
+        }
+
+        return current.Parent switch
+        {
+            IExpressionStatementOperation => true,
+            ISimpleAssignmentOperation { Target: IDiscardOperation } => true,
+            _ => false,
+        };
     }
 
     /// <summary>
