@@ -244,4 +244,21 @@ public sealed class OL0101WaitNotInPredicateLoopAnalyzerTests
             }
             """);
     }
+
+    [Fact]
+    public async Task WaitAsyncNeverAwaited_IsNotAWait()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+            using OrderedLocks;
+
+            class BadInputTests
+            {
+                public void WaitAsync_NegativeTimeout_Throws(OrderedCondition condition)
+                {
+                    _ = condition.WaitAsync(TimeSpan.FromMilliseconds(-2));
+                }
+            }
+            """);
+    }
 }

@@ -1112,6 +1112,12 @@ internal sealed class MethodWalker
     /// </summary>
     private static bool ResultDiscarded(IOperation invocation)
     {
+        if (invocation is IInvocationOperation { TargetMethod.Name: "WaitAsync" } && Parent(invocation) is not IAwaitOperation)
+        {
+            // A task that is never awaited is not a wait (argument-validation tests, fire-and-forget).
+            return false;
+        }
+
         IOperation current = invocation;
         while (current.Parent is IAwaitOperation or IConversionOperation or IParenthesizedOperation
             || (current.Parent is IConditionalOperation conditional && !ReferenceEquals(conditional.Condition, current) && conditional.Type is not null))
@@ -1125,6 +1131,17 @@ internal sealed class MethodWalker
             ISimpleAssignmentOperation { Target: IDiscardOperation } => true,
             _ => false,
         };
+    }
+
+    private static IOperation? Parent(IOperation operation)
+    {
+        IOperation? parent = operation.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent;
     }
 
     /// <summary>
