@@ -37,6 +37,8 @@ internal sealed class LockGraph
     private readonly Dictionary<LockKey, bool> _semaphoreIsMutex = new();
     private readonly Dictionary<CallSite, List<IMethodSymbol>> _targets = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<(string, Location, string)> _findingKeys = new();
+    private Dictionary<IMethodSymbol, bool>? _anyHeld;
+    private Dictionary<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>>? _incoming;
     private Dictionary<IMethodSymbol, HashSet<LockKey>?> _entry = new(SymbolEqualityComparer.Default);
 
     public LockGraph(LockModel model)
@@ -1102,7 +1104,7 @@ internal sealed class LockGraph
                 }
 
                 HashSet<LockKey>? onEntry = entry.TryGetValue(summary.Method, out HashSet<LockKey>? set) ? set : null;
-                if (onEntry is not null && (required is null ? onEntry.Count > 0 : onEntry.Contains(required)))
+                if (required is null ? onEntry is { Count: > 0 } || AnyHeldOnEntry(summary.Method) : onEntry?.Contains(required) == true)
                 {
                     continue;
                 }
@@ -1118,6 +1120,50 @@ internal sealed class LockGraph
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether every caller in the compilation holds some lock (of any kind, method-local ones
+    /// included) when calling <paramref name="method"/>, directly or through its own callers: the
+    /// test for a wait whose condition's lock cannot be named.
+    /// </summary>
+    private bool AnyHeldOnEntry(IMethodSymbol method)
+    {
+        _anyHeld ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        return AnyHeldOnEntry(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), 0);
+    }
+
+    private bool AnyHeldOnEntry(IMethodSymbol method, HashSet<IMethodSymbol> visiting, int depth)
+    {
+        if (_anyHeld!.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        if (depth > 32 || _model.EscapedMethods.ContainsKey(method) || !_incoming!.TryGetValue(method, out List<(IMethodSymbol Caller, CallSite Call)>? callers))
+        {
+            return false;
+        }
+
+        if (!visiting.Add(method))
+        {
+            // A recursive call adds no new caller context.
+            return true;
+        }
+
+        bool all = true;
+        foreach ((IMethodSymbol caller, CallSite call) in callers)
+        {
+            if (call.Held.IsEmpty && !AnyHeldOnEntry(caller, visiting, depth + 1))
+            {
+                all = false;
+                break;
+            }
+        }
+
+        visiting.Remove(method);
+        _anyHeld[method] = all;
+        return all;
     }
 
     private static string Shorten(string text)
@@ -1169,6 +1215,7 @@ internal sealed class LockGraph
             }
         }
 
+        _incoming = incoming;
         var entry = new Dictionary<IMethodSymbol, HashSet<LockKey>?>(SymbolEqualityComparer.Default);
         foreach (IMethodSymbol method in _summaries.Keys)
         {

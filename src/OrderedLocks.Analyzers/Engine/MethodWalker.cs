@@ -31,6 +31,7 @@ internal sealed class MethodWalker
     private readonly Stack<IBlockOperation> _blocks = new();
     private readonly Dictionary<ILocalSymbol, IOperation> _aliases = new(SymbolEqualityComparer.Default);
     private MethodSummary _current;
+    private ImmutableArray<Hold> _inherited = ImmutableArray<Hold>.Empty;
 
     private MethodWalker(LockModel model, MethodSummary root)
     {
@@ -122,7 +123,7 @@ internal sealed class MethodWalker
         switch (operation)
         {
             case IAnonymousFunctionOperation lambda:
-                WalkNested(lambda.Symbol, lambda.Body);
+                WalkNested(lambda.Symbol, lambda.Body, state);
                 return state;
             case ILocalFunctionOperation localFunction:
                 WalkNested(localFunction.Symbol, (IOperation?)localFunction.Body ?? localFunction.IgnoredBody);
@@ -222,7 +223,15 @@ internal sealed class MethodWalker
         return state;
     }
 
-    private void WalkNested(IMethodSymbol? symbol, IOperation? body)
+    /// <param name="symbol">The lambda or local function.</param>
+    /// <param name="body">Its body.</param>
+    /// <param name="creationHolds">
+    /// For a lambda: the locks held where it is created. They are not held by the lambda as far as
+    /// lock order goes (it may run anywhere), but a lambda handed to a synchronous helper
+    /// (<c>Assert.Throws(() => cond.Wait())</c>, <c>list.ForEach(...)</c>) usually runs right there,
+    /// so the condition rules accept them rather than report a wait the caller does guard.
+    /// </param>
+    private void WalkNested(IMethodSymbol? symbol, IOperation? body, ImmutableArray<Hold> creationHolds = default)
     {
         if (symbol is null || body is null)
         {
@@ -230,7 +239,9 @@ internal sealed class MethodWalker
         }
 
         MethodSummary saved = _current;
+        ImmutableArray<Hold> savedInherited = _inherited;
         _current = new MethodSummary(symbol);
+        _inherited = creationHolds.IsDefault ? ImmutableArray<Hold>.Empty : _inherited.AddRange(creationHolds);
         _summaries.Add(_current);
         try
         {
@@ -239,6 +250,7 @@ internal sealed class MethodWalker
         finally
         {
             _current = saved;
+            _inherited = savedInherited;
         }
     }
 
@@ -691,7 +703,7 @@ internal sealed class MethodWalker
 
         if (invocation.Instance is null && !IsOrderedStaticSet(method))
         {
-            return GenericAsyncLock(invocation, awaited);
+            return ScopeReturningHelper(invocation, awaited) ?? GenericAsyncLock(invocation, awaited);
         }
 
         if (KnownTypes.Is(type, _types.ThreadingLock))
@@ -768,7 +780,37 @@ internal sealed class MethodWalker
             return null;
         }
 
-        return GenericAsyncLock(invocation, awaited);
+        return ScopeReturningHelper(invocation, awaited) ?? GenericAsyncLock(invocation, awaited);
+    }
+
+    /// <summary>
+    /// A helper that returns an OrderedLocks scope (<c>LockScope</c> / <c>LockSetScope</c>, possibly
+    /// awaited) and takes ordered locks as arguments — <c>using (await Enter(lockObject, async))</c> —
+    /// acquires those locks.
+    /// </summary>
+    private AcquisitionInfo? ScopeReturningHelper(IInvocationOperation invocation, bool awaited)
+    {
+        ITypeSymbol? result = invocation.TargetMethod.ReturnType;
+        if (awaited && result is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } awaitable)
+        {
+            result = awaitable.TypeArguments[0];
+        }
+
+        if (!KnownTypes.Is(result, _types.LockScope) && !KnownTypes.Is(result, _types.LockSetScope))
+        {
+            return null;
+        }
+
+        ImmutableArray<IOperation> locks = invocation.Arguments
+            .Where(a => _types.IsOrderedLockType(a.Value.Type) || _types.IsOrderedLockType(Unwrap(a.Value).Type))
+            .Select(a => a.Value)
+            .ToImmutableArray();
+        if (locks.IsEmpty && invocation.Instance is not null && _types.IsOrderedLockType(invocation.Instance.Type))
+        {
+            locks = ImmutableArray.Create(invocation.Instance);
+        }
+
+        return locks.IsEmpty ? null : new AcquisitionInfo(invocation, AcquireShape.Scoped, awaited ? HoldKind.OrderedAsync : HoldKind.OrderedSync, false, locks, null);
     }
 
     private bool IsOrderedStaticSet(IMethodSymbol method)
@@ -1090,7 +1132,7 @@ internal sealed class MethodWalker
         }
 
         LockKey? key = TryResolveLock(target, 0, out LockKey? resolved, out string instance, out _) ? resolved : null;
-        _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), state, invocation.Syntax.GetLocation()));
+        _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), _inherited.IsEmpty ? state : _inherited.AddRange(state), invocation.Syntax.GetLocation()));
 
         if (method.Name is "Wait" or "WaitAsync" && ResultDiscarded(invocation) && !IsInPredicateLoop(invocation))
         {
