@@ -11,7 +11,7 @@ namespace OrderedLocks.Analyzers.Benchmarks;
 internal static class CodeGenerator
 {
     private const int MethodsPerClass = 8;
-    private const int Interfaces = 40;
+    private const int ClassesPerInterface = 20;
 
     public static IReadOnlyList<string> Generate(int targetLines, int seed = 42)
     {
@@ -42,15 +42,18 @@ internal static class CodeGenerator
             files.Add(builder.ToString());
         }
 
-        files.Add(Shared(classCount));
+        files.Add(Shared(classCount, Interfaces(classCount)));
         return files;
     }
 
-    private static string Shared(int classCount)
+    /// <summary>One interface per twenty classes: dispatch fan-out stays constant as the code base grows.</summary>
+    private static int Interfaces(int classCount) => Math.Max(1, classCount / ClassesPerInterface);
+
+    private static string Shared(int classCount, int interfaces)
     {
         var builder = new StringBuilder();
         builder.AppendLine("namespace Generated;");
-        for (int i = 0; i < Interfaces; i++)
+        for (int i = 0; i < interfaces; i++)
         {
             builder.AppendLine($"public interface IWorker{i} {{ void Work(int value); int Load {{ get; }} }}");
         }
@@ -66,12 +69,13 @@ internal static class CodeGenerator
     private static void AppendClass(StringBuilder b, int index, int classCount, Random random)
     {
         string name = "Service" + index;
+        int interfaces = Interfaces(classCount);
         int next = (index + 1) % classCount;
         int other = random.Next(classCount);
         string nextNs = $"Generated.Part{next / 10}";
         string otherNs = $"Generated.Part{other / 10}";
 
-        b.AppendLine($"public sealed class {name} : Generated.IWorker{index % Interfaces}");
+        b.AppendLine($"public sealed class {name} : Generated.IWorker{index % interfaces}");
         b.AppendLine("{");
         b.AppendLine("    private readonly object _sync = new object();");
         b.AppendLine("    private readonly object _state = new object();");
@@ -80,11 +84,11 @@ internal static class CodeGenerator
         b.AppendLine("    private readonly ReaderWriterLockSlim _rw = new ReaderWriterLockSlim();");
         b.AppendLine("    internal static readonly object Shared = new object();");
         b.AppendLine("    private readonly List<int> _items = new List<int>();");
-        b.AppendLine($"    private readonly Generated.IWorker{(index + 1) % Interfaces}? _peer;");
+        b.AppendLine($"    private readonly Generated.IWorker{(index + 1) % interfaces}? _peer;");
         b.AppendLine("    private int _count;");
         b.AppendLine("    public event Action<int>? Changed;");
         b.AppendLine();
-        b.AppendLine($"    public {name}(Generated.IWorker{(index + 1) % Interfaces}? peer) {{ _peer = peer; Changed += OnChanged; }}");
+        b.AppendLine($"    public {name}(Generated.IWorker{(index + 1) % interfaces}? peer) {{ _peer = peer; Changed += OnChanged; }}");
         b.AppendLine();
         b.AppendLine("    public int Load { get { lock (_state) { return _count; } } }");
         b.AppendLine();

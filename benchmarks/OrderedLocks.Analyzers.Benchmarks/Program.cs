@@ -14,6 +14,7 @@ using OrderedLocks.Analyzers.Benchmarks;
 // analysis); with analyzers, the analyzer diagnostics too (CompilationWithAnalyzers, concurrent).
 int runs = 5;
 bool emit = args.Contains("--emit");
+bool profile = args.Contains("--profile");
 string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var sizes = new List<int>();
 for (int i = 0; i < args.Length; i++)
@@ -53,7 +54,7 @@ MetadataReference[] references = Directory.GetFiles(runtimeDirectory, "System*.d
 
 Console.WriteLine($"OrderedLocks analyzer overhead — {analyzers.Length} analyzers, {runs} runs per mode (median), {Environment.ProcessorCount} cores, .NET {Environment.Version}, emit: {emit}");
 Console.WriteLine("bare      = compiler only (all compile diagnostics" + (emit ? " + emit" : string.Empty) + ")");
-Console.WriteLine("baseline  = bare + one operation-block analyzer doing nothing (the analyzer driver and IOperation binding every analyzer-enabled build already pays, e.g. with the SDK's code-style/CA analyzers on)");
+Console.WriteLine("baseline  = bare + one empty analyzer with operation-block and invocation actions (the driver, IOperation binding and operation-tree walk every build with the SDK's CA/code-style analyzers already pays)");
 Console.WriteLine("ordered   = baseline + the OrderedLocks analyzers");
 Console.WriteLine();
 Console.WriteLine("Times are process CPU time (all threads), robust to a loaded machine; wall-clock medians in brackets.");
@@ -68,6 +69,13 @@ foreach (int size in sizes)
     var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, concurrentBuild: true);
     ImmutableArray<DiagnosticAnalyzer> floorOnly = ImmutableArray.Create<DiagnosticAnalyzer>(new EmptyOperationBlockAnalyzer());
     ImmutableArray<DiagnosticAnalyzer> withOurs = floorOnly.AddRange(analyzers);
+
+    if (profile)
+    {
+        Console.WriteLine($"{lines} lines:");
+        Profile.Run(CSharpCompilation.Create("Profile" + size, trees, references, options), analyzers, runs);
+        continue;
+    }
 
     // Warm-up of every mode (JIT, metadata).
     Measure(ImmutableArray<DiagnosticAnalyzer>.Empty);

@@ -452,6 +452,20 @@ public sealed class OL0001InconsistentLockOrderAnalyzerTests
             """);
     }
 
+    [Fact]
+    public async Task ConstantArrayElementsInBothOrders_Reports()
+    {
+        await V.AnalyzerAsync("""
+            class Bench
+            {
+                private static readonly object[] s_locks = { new object(), new object() };
+
+                public void Forward() { lock (s_locks[0]) { lock ({|OL0001:s_locks[1]|}) { } } }
+                public void Backward() { lock (s_locks[1]) { lock (s_locks[0]) { } } }
+            }
+            """);
+    }
+
     // ------------------------------------------------------------------ must not report
 
     [Fact]

@@ -203,4 +203,20 @@ public sealed class OL0003SameFieldInstancesNestedAnalyzerTests
             }
             """);
     }
+
+    [Fact]
+    public async Task ConstantArrayElements_AreDistinctLocksInAFixedOrder()
+    {
+        await V.AnalyzerAsync("""
+            class Bench
+            {
+                private readonly object[] _locks = { new object(), new object() };
+
+                public void Nested()
+                {
+                    lock (_locks[0]) { lock (_locks[1]) { } }
+                }
+            }
+            """);
+    }
 }

@@ -171,4 +171,25 @@ public sealed class OL0004NestedOrderedAcquisitionsAnalyzerTests
             }
             """);
     }
+
+    [Fact]
+    public async Task NestedLocalLocks_InTestsAndDemos_DoNotReport()
+    {
+        await V.AnalyzerAsync("""
+            using OrderedLocks;
+
+            class StrictOrderTests
+            {
+                public void Nested_InRankOrder_Succeeds()
+                {
+                    var a = new OrderedLock("a", rank: 1);
+                    var b = new OrderedLock("b");
+                    using (a.Acquire())
+                    using (b.Acquire())
+                    {
+                    }
+                }
+            }
+            """);
+    }
 }

@@ -202,4 +202,63 @@ public sealed class OL0101WaitNotInPredicateLoopAnalyzerTests
             }
             """);
     }
+
+    [Fact]
+    public async Task TimedWaitWhoseResultIsUsed_DoesNotReport()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using OrderedLocks;
+
+            class ConditionTests
+            {
+                private readonly object _sync = new object();
+
+                public async Task<bool> Wait_TimesOut_ReturnsFalse(OrderedCondition condition)
+                {
+                    bool woke = condition.Wait(TimeSpan.FromMilliseconds(10));
+                    if (!await condition.WaitAsync(TimeSpan.FromMilliseconds(10))) { woke = false; }
+                    lock (_sync) { woke |= Monitor.Wait(_sync, 10); }
+                    return woke && condition.Wait(TimeSpan.Zero);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task DiscardedTimedWaitInTernary_Reports()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using OrderedLocks;
+
+            class Naive
+            {
+                public async Task TakeTurnAsync(OrderedCondition condition, bool useAsync)
+                {
+                    _ = useAsync ? await {|OL0101:condition.WaitAsync(TimeSpan.FromSeconds(1))|} : {|OL0101:condition.Wait(TimeSpan.FromSeconds(1))|};
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task WaitAsyncNeverAwaited_IsNotAWait()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+            using OrderedLocks;
+
+            class BadInputTests
+            {
+                public void WaitAsync_NegativeTimeout_Throws(OrderedCondition condition)
+                {
+                    _ = condition.WaitAsync(TimeSpan.FromMilliseconds(-2));
+                }
+            }
+            """);
+    }
 }

@@ -161,4 +161,98 @@ public sealed class OL0102ConditionWithoutLockAnalyzerTests
             }
             """);
     }
+
+    [Fact]
+    public async Task ConditionImplementationCallingItsOwnWait_DoesNotReport()
+    {
+        // The stub's OrderedCondition.WaitFor calls its own Wait without any lock, as the real one does.
+        await V.AnalyzerAsync("""
+            class Empty
+            {
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task LambdaRunByASynchronousHelperUnderTheLock_DoesNotReport()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using OrderedLocks;
+
+            static class Assert
+            {
+                public static void Throws(Action action) => action();
+            }
+
+            class BadInputTests
+            {
+                public async Task Wait_BadTimeout_Throws()
+                {
+                    var lockObject = new OrderedLock();
+                    var condition = new OrderedCondition(lockObject);
+                    using (await lockObject.AcquireAsync())
+                    {
+                        Assert.Throws(() => condition.Wait(TimeSpan.FromDays(-1)));
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task HelperWrappersForAcquireAndWait_DoNotReport()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using OrderedLocks;
+
+            static class Steps
+            {
+                public static ValueTask<LockScope> Enter(OrderedLockBase lockObject, bool async) =>
+                    async ? lockObject is OrderedLock l ? l.AcquireAsync() : default : default;
+
+                public static ValueTask<bool> Wait(OrderedCondition condition, TimeSpan timeout, bool async) =>
+                    async ? condition.WaitAsync(timeout) : new ValueTask<bool>(condition.Wait(timeout));
+            }
+
+            class PoemTests
+            {
+                public async Task Recite(bool async)
+                {
+                    var lockObject = new OrderedLock();
+                    var condition = new OrderedCondition(lockObject);
+                    using (await Steps.Enter(lockObject, async))
+                    {
+                        await Steps.Wait(condition, TimeSpan.FromSeconds(1), async);
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task LambdaWithoutTheLock_StillReports()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+            using OrderedLocks;
+
+            static class Assert
+            {
+                public static void Throws(Action action) => action();
+            }
+
+            class MisuseTests
+            {
+                public void Wait_WithoutTheLock_Throws()
+                {
+                    var condition = new OrderedCondition(new OrderedLock());
+                    Assert.Throws(() => {|OL0102:condition.Wait(TimeSpan.Zero)|});
+                }
+            }
+            """);
+    }
 }

@@ -1,10 +1,19 @@
 namespace OrderedLocks.Analyzers.Tests;
 
-/// <summary>Finds the repository root: the folder above the test assembly that holds OrderedLocks.sln.</summary>
+/// <summary>
+/// Finds the repository root: the folder above the test assembly that holds OrderedLocks.sln, or
+/// the folder named by the <c>OL_REPOSITORY_ROOT</c> environment variable (to check another checkout).
+/// </summary>
 internal static class RepositoryLayout
 {
     private static readonly Lazy<string> s_root = new(() =>
     {
+        string? overridden = Environment.GetEnvironmentVariable("OL_REPOSITORY_ROOT");
+        if (!string.IsNullOrEmpty(overridden))
+        {
+            return Path.GetFullPath(overridden);
+        }
+
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "OrderedLocks.sln")))

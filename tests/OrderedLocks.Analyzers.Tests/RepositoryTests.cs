@@ -14,8 +14,9 @@ public sealed class RepositoryTests
     {
         RepositoryScanner.Result result = await new RepositoryScanner(RepositoryLayout.Root).ScanAsync();
 
-        Assert.Contains(result.Projects, p => p.EndsWith("OrderedLocks.Analyzers.csproj", StringComparison.Ordinal));
         Assert.True(result.Problems.Count == 0, string.Join(Environment.NewLine, result.Problems));
+        Assert.Contains(result.Projects, p => p.EndsWith("OrderedLocks.Analyzers.csproj", StringComparison.Ordinal));
+        Assert.Equal(0, OrderedLocks.Analyzers.Engine.EngineTelemetry.Errors);
 
         // The reference fixture (raw variants of the article's scenarios) is flagged where marked.
         string[] fixtureIds = result.Diagnostics

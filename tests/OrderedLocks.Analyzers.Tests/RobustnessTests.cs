@@ -78,6 +78,7 @@ public sealed class RobustnessTests
             await AnalyzerRunner.RunAsync(AnalyzerRunner.CompileSources(source));
         Assert.Empty(exceptions);
         Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+        Assert.Equal(0, OrderedLocks.Analyzers.Engine.EngineTelemetry.Errors);
     }
 
     [Fact]
@@ -101,5 +102,7 @@ public sealed class RobustnessTests
         // is still reported, once, as the shortest cycle of its component.
         Diagnostic cycle = Assert.Single(diagnostics, d => d.Id == RuleIdentifiers.InconsistentLockOrder);
         Assert.Equal(Depth - 1, cycle.AdditionalLocations.Count);
+        Assert.True(cycle.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Length < 2000, "long cycles are summarised");
+        Assert.Equal(0, OrderedLocks.Analyzers.Engine.EngineTelemetry.Errors);
     }
 }

@@ -55,7 +55,16 @@ internal static class Stub
                 public OrderedCondition(OrderedLockBase @lock) { }
                 public bool Wait(TimeSpan? timeout = null) => true;
                 public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken ct = default) => default;
-                public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null) => true;
+                public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null)
+                {
+                    // Like the real implementation: built on its own Wait (the analyzer must not flag this).
+                    while (!predicate())
+                    {
+                        if (!Wait(timeout)) return false;
+                    }
+
+                    return true;
+                }
                 public ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken ct = default) => default;
                 public void Notify(int n = 1) { }
                 public void NotifyAll() { }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace OrderedLocks.Analyzers.Engine;
@@ -21,6 +22,7 @@ internal sealed class LockGraph
     private const int MaxAcquiredPerMethod = 512;
     private const int MaxDispatchTargets = 64;
     private const int MaxStoredOccurrences = 16;
+    private const int MaxDescribedEdges = 12;
     private const int MaxComponentIterations = 64;
 
     private readonly LockModel _model;
@@ -32,7 +34,11 @@ internal sealed class LockGraph
     private readonly List<LocalFinding> _findings = new();
     private readonly HashSet<(LockKey, LockKey, Location)> _reportedRanks = new();
     private readonly Dictionary<LockKey, int?> _ranks = new();
+    private readonly Dictionary<LockKey, bool> _semaphoreIsMutex = new();
+    private readonly Dictionary<CallSite, List<IMethodSymbol>> _targets = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<(string, Location, string)> _findingKeys = new();
+    private Dictionary<IMethodSymbol, bool>? _anyHeld;
+    private Dictionary<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>>? _incoming;
     private Dictionary<IMethodSymbol, HashSet<LockKey>?> _entry = new(SymbolEqualityComparer.Default);
 
     public LockGraph(LockModel model)
@@ -45,13 +51,19 @@ internal sealed class LockGraph
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NullReferenceException or IndexOutOfRangeException or KeyNotFoundException)
         {
             // Never throw from the analyzer: report what was found so far.
+            Error = ex;
+            Interlocked.Increment(ref EngineTelemetry.Errors);
         }
     }
+
+    /// <summary>An internal failure that cut the analysis short (tests assert there is none).</summary>
+    public Exception? Error { get; }
 
     public IEnumerable<LocalFinding> FindingsFor(string ruleId) => _findings.Where(f => f.RuleId == ruleId);
 
     private void Build()
     {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (MethodSummary summary in LockModel.Snapshot(_model.Summaries))
         {
             if (!_summaries.ContainsKey(summary.Method))
@@ -61,20 +73,30 @@ internal sealed class LockGraph
         }
 
         BuildImplementations();
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         HashSet<LockKey> interesting = InterestingKeys();
         ComputeAcquired(_acquired, topOnly: false, interesting.Contains);
         ComputeAcquired(_topAcquired, topOnly: true, keep: null);
+        long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         _entry = ComputeEntryHolds();
+        long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
         BuildEdges();
+        long t4 = System.Diagnostics.Stopwatch.GetTimestamp();
         FindCycles();
         FindConditionMisuse();
+        long t5 = System.Diagnostics.Stopwatch.GetTimestamp();
+        PhaseTicks = new[] { t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4 };
     }
+
+    /// <summary>Stopwatch ticks per phase (index, acquired sets, entry holds, edges, cycles and conditions), for the benchmark.</summary>
+    public long[] PhaseTicks { get; private set; } = new long[5];
 
     // ----------------------------------------------------------------------------------------
     // Call resolution
     // ----------------------------------------------------------------------------------------
     private void BuildImplementations()
     {
+        var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
         foreach (IMethodSymbol method in _summaries.Keys)
         {
             if (method.IsStatic || method.ContainingType is null || method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LocalFunction)
@@ -82,43 +104,72 @@ internal sealed class LockGraph
                 continue;
             }
 
+            types.Add(method.ContainingType);
             for (IMethodSymbol? overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
             {
                 AddImplementation(overridden.OriginalDefinition, method);
             }
+        }
 
-            foreach (IMethodSymbol explicitImplementation in method.ExplicitInterfaceImplementations)
+        // Interface members: resolved once per type (not per method), kept when the implementation has a summary.
+        foreach (INamedTypeSymbol type in types)
+        {
+            foreach (INamedTypeSymbol @interface in type.AllInterfaces)
             {
-                AddImplementation(explicitImplementation.OriginalDefinition, method);
-            }
+                if (!@interface.Locations.Any(l => l.IsInSource))
+                {
+                    // Calls through metadata interfaces (IDisposable, IEnumerable, ...) are not followed.
+                    continue;
+                }
 
-            foreach (INamedTypeSymbol @interface in method.ContainingType.AllInterfaces)
-            {
                 foreach (ISymbol member in @interface.GetMembers())
                 {
-                    IMethodSymbol? interfaceMethod = member as IMethodSymbol;
-                    if (member is IPropertySymbol property && method.AssociatedSymbol is IPropertySymbol)
+                    foreach (IMethodSymbol interfaceMethod in AccessorsOrSelf(member))
                     {
-                        interfaceMethod = method.MethodKind == MethodKind.PropertyGet ? property.GetMethod : property.SetMethod;
-                    }
-
-                    if (interfaceMethod is null || !NameMatches(interfaceMethod, method))
-                    {
-                        continue;
-                    }
-
-                    ISymbol? implementation = method.ContainingType.FindImplementationForInterfaceMember(interfaceMethod);
-                    if (SymbolEqualityComparer.Default.Equals(implementation?.OriginalDefinition, method))
-                    {
-                        AddImplementation(interfaceMethod.OriginalDefinition, method);
+                        if (type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
+                            && _summaries.ContainsKey(implementation.OriginalDefinition))
+                        {
+                            AddImplementation(interfaceMethod.OriginalDefinition, implementation.OriginalDefinition);
+                        }
                     }
                 }
             }
         }
     }
 
-    private static bool NameMatches(IMethodSymbol interfaceMethod, IMethodSymbol method)
-        => method.Name == interfaceMethod.Name || method.Name.EndsWith("." + interfaceMethod.Name, StringComparison.Ordinal);
+    private static IEnumerable<IMethodSymbol> AccessorsOrSelf(ISymbol member)
+    {
+        switch (member)
+        {
+            case IMethodSymbol method:
+                yield return method;
+                break;
+            case IPropertySymbol property:
+                if (property.GetMethod is not null)
+                {
+                    yield return property.GetMethod;
+                }
+
+                if (property.SetMethod is not null)
+                {
+                    yield return property.SetMethod;
+                }
+
+                break;
+            case IEventSymbol @event:
+                if (@event.AddMethod is not null)
+                {
+                    yield return @event.AddMethod;
+                }
+
+                if (@event.RemoveMethod is not null)
+                {
+                    yield return @event.RemoveMethod;
+                }
+
+                break;
+        }
+    }
 
     private void AddImplementation(IMethodSymbol member, IMethodSymbol implementation)
     {
@@ -131,7 +182,18 @@ internal sealed class LockGraph
         list.Add(implementation);
     }
 
-    private IEnumerable<IMethodSymbol> Targets(CallSite call)
+    private IReadOnlyList<IMethodSymbol> Targets(CallSite call)
+    {
+        if (!_targets.TryGetValue(call, out List<IMethodSymbol>? targets))
+        {
+            targets = ResolveTargets(call).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToList();
+            _targets.Add(call, targets);
+        }
+
+        return targets;
+    }
+
+    private IEnumerable<IMethodSymbol> ResolveTargets(CallSite call)
     {
         if (call.Target is { } target)
         {
@@ -306,7 +368,7 @@ internal sealed class LockGraph
     {
         foreach (Acquisition acquisition in summary.Acquisitions)
         {
-            if (!_model.IsMutex(acquisition.Lock) || (topOnly && HasMutex(acquisition.Held)) || (keep is not null && !keep(acquisition.Lock.Key)))
+            if (!IsMutex(acquisition.Lock) || (topOnly && HasMutex(acquisition.Held)) || (keep is not null && !keep(acquisition.Lock.Key)))
             {
                 continue;
             }
@@ -408,6 +470,27 @@ internal sealed class LockGraph
         return keys;
     }
 
+    private bool IsMutex(Hold hold)
+    {
+        if (hold.Key.Kind == LockKeyKind.Local)
+        {
+            return false;
+        }
+
+        if (hold.Kind != HoldKind.Semaphore)
+        {
+            return true;
+        }
+
+        if (!_semaphoreIsMutex.TryGetValue(hold.Key, out bool mutex))
+        {
+            mutex = _model.IsMutex(hold);
+            _semaphoreIsMutex[hold.Key] = mutex;
+        }
+
+        return mutex;
+    }
+
     private int? RankOf(LockKey key)
     {
         if (!_ranks.TryGetValue(key, out int? rank))
@@ -423,7 +506,7 @@ internal sealed class LockGraph
     {
         foreach (Hold hold in held)
         {
-            if (_model.IsMutex(hold))
+            if (IsMutex(hold))
             {
                 return true;
             }
@@ -515,7 +598,7 @@ internal sealed class LockGraph
         {
             foreach (Acquisition acquisition in summary.Acquisitions)
             {
-                if (acquisition.Held.IsEmpty || !_model.IsMutex(acquisition.Lock))
+                if (acquisition.Held.IsEmpty || !IsMutex(acquisition.Lock))
                 {
                     continue;
                 }
@@ -525,7 +608,7 @@ internal sealed class LockGraph
                 for (int i = 0; i < acquisition.Held.Length; i++)
                 {
                     Hold outer = acquisition.Held[i];
-                    if (!_model.IsMutex(outer))
+                    if (!IsMutex(outer))
                     {
                         continue;
                     }
@@ -563,7 +646,7 @@ internal sealed class LockGraph
                     Dictionary<LockKey, AcquiredVia> all = _acquired[target];
                     foreach (Hold outer in call.Held)
                     {
-                        if (!_model.IsMutex(outer))
+                        if (!IsMutex(outer))
                         {
                             continue;
                         }
@@ -590,7 +673,7 @@ internal sealed class LockGraph
                         for (int i = innermost; i < call.Held.Length; i++)
                         {
                             Hold outer = call.Held[i];
-                            if (!_model.IsMutex(outer) || outer.Key.Equals(entry.Key))
+                            if (!IsMutex(outer) || outer.Key.Equals(entry.Key))
                             {
                                 continue;
                             }
@@ -613,7 +696,7 @@ internal sealed class LockGraph
     {
         for (int i = held.Length - 1; i >= 0; i--)
         {
-            if (!held[i].IsTry && _model.IsMutex(held[i]))
+            if (!held[i].IsTry && IsMutex(held[i]))
             {
                 return i;
             }
@@ -673,7 +756,7 @@ internal sealed class LockGraph
         var keys = new HashSet<LockKey>();
         foreach (Hold hold in held)
         {
-            if (_model.IsMutex(hold))
+            if (IsMutex(hold))
             {
                 keys.Add(hold.Key);
             }
@@ -705,15 +788,14 @@ internal sealed class LockGraph
             return;
         }
 
-        var gates = new HashSet<LockKey>(occurrence.Held);
-        gates.Remove(from);
         if (edge.Gates is null)
         {
-            edge.Gates = gates;
+            edge.Gates = new HashSet<LockKey>(occurrence.Held);
+            edge.Gates.Remove(from);
         }
-        else
+        else if (edge.Gates.Count > 0)
         {
-            edge.Gates.IntersectWith(gates);
+            edge.Gates.IntersectWith(occurrence.Held);
         }
 
         if (edge.FirstBlocking is null || CompareLocations(occurrence.Location, edge.FirstBlocking.Location) < 0)
@@ -976,9 +1058,22 @@ internal sealed class LockGraph
 
         var locations = occurrences.Select(o => o.Occurrence.Location).Distinct().OrderBy(l => l, LocationComparer.Instance).ToList();
         var text = new StringBuilder();
-        text.Append(string.Join(" → ", cycle.Select(k => "'" + k.Display + "'"))).Append(" → '").Append(cycle[0].Display).Append('\'');
+        if (cycle.Count > MaxDescribedEdges)
+        {
+            text.Append(cycle.Count).Append(" locks: ");
+        }
+
+        text.Append(string.Join(" → ", cycle.Take(MaxDescribedEdges).Select(k => "'" + k.Display + "'")));
+        text.Append(cycle.Count > MaxDescribedEdges ? " → … → '" : " → '").Append(cycle[0].Display).Append('\'');
+        int described = 0;
         foreach ((LockKey from, LockKey to, EdgeOccurrence occurrence) in occurrences)
         {
+            if (++described > MaxDescribedEdges)
+            {
+                text.Append("; … ").Append(occurrences.Count - MaxDescribedEdges).Append(" more edges");
+                break;
+            }
+
             text.Append("; '").Append(to.Display).Append("' while holding '").Append(from.Display).Append("' in ").Append(Display(occurrence.Method));
             if (occurrence.Callee is not null)
             {
@@ -1009,7 +1104,7 @@ internal sealed class LockGraph
                 }
 
                 HashSet<LockKey>? onEntry = entry.TryGetValue(summary.Method, out HashSet<LockKey>? set) ? set : null;
-                if (onEntry is not null && (required is null ? onEntry.Count > 0 : onEntry.Contains(required)))
+                if (required is null ? onEntry is { Count: > 0 } || AnyHeldOnEntry(summary.Method) : onEntry?.Contains(required) == true)
                 {
                     continue;
                 }
@@ -1025,6 +1120,50 @@ internal sealed class LockGraph
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether every caller in the compilation holds some lock (of any kind, method-local ones
+    /// included) when calling <paramref name="method"/>, directly or through its own callers: the
+    /// test for a wait whose condition's lock cannot be named.
+    /// </summary>
+    private bool AnyHeldOnEntry(IMethodSymbol method)
+    {
+        _anyHeld ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        return AnyHeldOnEntry(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), 0);
+    }
+
+    private bool AnyHeldOnEntry(IMethodSymbol method, HashSet<IMethodSymbol> visiting, int depth)
+    {
+        if (_anyHeld!.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        if (depth > 32 || _model.EscapedMethods.ContainsKey(method) || !_incoming!.TryGetValue(method, out List<(IMethodSymbol Caller, CallSite Call)>? callers))
+        {
+            return false;
+        }
+
+        if (!visiting.Add(method))
+        {
+            // A recursive call adds no new caller context.
+            return true;
+        }
+
+        bool all = true;
+        foreach ((IMethodSymbol caller, CallSite call) in callers)
+        {
+            if (call.Held.IsEmpty && !AnyHeldOnEntry(caller, visiting, depth + 1))
+            {
+                all = false;
+                break;
+            }
+        }
+
+        visiting.Remove(method);
+        _anyHeld[method] = all;
+        return all;
     }
 
     private static string Shorten(string text)
@@ -1076,6 +1215,7 @@ internal sealed class LockGraph
             }
         }
 
+        _incoming = incoming;
         var entry = new Dictionary<IMethodSymbol, HashSet<LockKey>?>(SymbolEqualityComparer.Default);
         foreach (IMethodSymbol method in _summaries.Keys)
         {
@@ -1182,6 +1322,16 @@ internal sealed class LockGraph
     }
 
     private static int CompareLocations(Location a, Location b) => LocationComparer.Instance.Compare(a, b);
+
+    /// <summary>Reference identity for model objects used as dictionary keys.</summary>
+    private sealed class ReferenceEqualityComparer : IEqualityComparer<object>
+    {
+        public static readonly ReferenceEqualityComparer Instance = new();
+
+        public new bool Equals(object? x, object? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(object obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+    }
 
     /// <summary>Orders locations by file path (ordinal), then position.</summary>
     internal sealed class LocationComparer : IComparer<Location>

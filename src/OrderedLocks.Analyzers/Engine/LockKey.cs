@@ -26,10 +26,11 @@ internal enum LockKeyKind
 /// </summary>
 internal sealed class LockKey : IEquatable<LockKey>
 {
-    public LockKey(ISymbol symbol, LockKeyKind kind)
+    public LockKey(ISymbol symbol, LockKeyKind kind, string? index = null)
     {
         Symbol = symbol.OriginalDefinition;
         Kind = kind;
+        Index = index;
         IsStatic = kind == LockKeyKind.Type || symbol.IsStatic;
         Display = kind switch
         {
@@ -37,8 +38,11 @@ internal sealed class LockKey : IEquatable<LockKey>
             LockKeyKind.Type => "typeof(" + symbol.Name + ")",
             LockKeyKind.Local => symbol.Name,
             _ => (symbol.ContainingType is null ? string.Empty : symbol.ContainingType.Name + ".") + symbol.Name,
-        };
+        } + (index is null ? string.Empty : "[" + index + "]");
     }
+
+    /// <summary>For an element of a lock array at constant indices (<c>_locks[0]</c>): those indices; each is its own lock.</summary>
+    public string? Index { get; }
 
     public ISymbol Symbol { get; }
 
@@ -50,11 +54,11 @@ internal sealed class LockKey : IEquatable<LockKey>
     public string Display { get; }
 
     public bool Equals(LockKey? other)
-        => other is not null && other.Kind == Kind && SymbolEqualityComparer.Default.Equals(other.Symbol, Symbol);
+        => other is not null && other.Kind == Kind && other.Index == Index && SymbolEqualityComparer.Default.Equals(other.Symbol, Symbol);
 
     public override bool Equals(object? obj) => Equals(obj as LockKey);
 
-    public override int GetHashCode() => (SymbolEqualityComparer.Default.GetHashCode(Symbol) * 31) + (int)Kind;
+    public override int GetHashCode() => (SymbolEqualityComparer.Default.GetHashCode(Symbol) * 31) + (int)Kind + (Index is null ? 0 : Index.GetHashCode());
 
     public override string ToString() => Display;
 }

@@ -14,6 +14,9 @@ internal static class EngineTelemetry
 {
     public static long WalkTicks;
     public static long GraphTicks;
+
+    /// <summary>Internal failures swallowed to keep the analyzer from throwing; tests assert none happen.</summary>
+    public static int Errors;
 }
 
 /// <summary>The result of walking one operation block: its summaries and its method-local findings.</summary>

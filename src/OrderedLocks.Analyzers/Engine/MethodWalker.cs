@@ -31,6 +31,7 @@ internal sealed class MethodWalker
     private readonly Stack<IBlockOperation> _blocks = new();
     private readonly Dictionary<ILocalSymbol, IOperation> _aliases = new(SymbolEqualityComparer.Default);
     private MethodSummary _current;
+    private ImmutableArray<Hold> _inherited = ImmutableArray<Hold>.Empty;
 
     private MethodWalker(LockModel model, MethodSummary root)
     {
@@ -51,6 +52,7 @@ internal sealed class MethodWalker
         catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException or NullReferenceException or ArgumentException or IndexOutOfRangeException)
         {
             // Broken or unusual code must never make the analyzer throw: keep what was collected.
+            System.Threading.Interlocked.Increment(ref EngineTelemetry.Errors);
         }
 
         if (method is not null)
@@ -121,7 +123,7 @@ internal sealed class MethodWalker
         switch (operation)
         {
             case IAnonymousFunctionOperation lambda:
-                WalkNested(lambda.Symbol, lambda.Body);
+                WalkNested(lambda.Symbol, lambda.Body, state);
                 return state;
             case ILocalFunctionOperation localFunction:
                 WalkNested(localFunction.Symbol, (IOperation?)localFunction.Body ?? localFunction.IgnoredBody);
@@ -221,7 +223,15 @@ internal sealed class MethodWalker
         return state;
     }
 
-    private void WalkNested(IMethodSymbol? symbol, IOperation? body)
+    /// <param name="symbol">The lambda or local function.</param>
+    /// <param name="body">Its body.</param>
+    /// <param name="creationHolds">
+    /// For a lambda: the locks held where it is created. They are not held by the lambda as far as
+    /// lock order goes (it may run anywhere), but a lambda handed to a synchronous helper
+    /// (<c>Assert.Throws(() => cond.Wait())</c>, <c>list.ForEach(...)</c>) usually runs right there,
+    /// so the condition rules accept them rather than report a wait the caller does guard.
+    /// </param>
+    private void WalkNested(IMethodSymbol? symbol, IOperation? body, ImmutableArray<Hold> creationHolds = default)
     {
         if (symbol is null || body is null)
         {
@@ -229,7 +239,9 @@ internal sealed class MethodWalker
         }
 
         MethodSummary saved = _current;
+        ImmutableArray<Hold> savedInherited = _inherited;
         _current = new MethodSummary(symbol);
+        _inherited = creationHolds.IsDefault ? ImmutableArray<Hold>.Empty : _inherited.AddRange(creationHolds);
         _summaries.Add(_current);
         try
         {
@@ -238,6 +250,7 @@ internal sealed class MethodWalker
         finally
         {
             _current = saved;
+            _inherited = savedInherited;
         }
     }
 
@@ -690,7 +703,7 @@ internal sealed class MethodWalker
 
         if (invocation.Instance is null && !IsOrderedStaticSet(method))
         {
-            return GenericAsyncLock(invocation, awaited);
+            return ScopeReturningHelper(invocation, awaited) ?? GenericAsyncLock(invocation, awaited);
         }
 
         if (KnownTypes.Is(type, _types.ThreadingLock))
@@ -767,7 +780,37 @@ internal sealed class MethodWalker
             return null;
         }
 
-        return GenericAsyncLock(invocation, awaited);
+        return ScopeReturningHelper(invocation, awaited) ?? GenericAsyncLock(invocation, awaited);
+    }
+
+    /// <summary>
+    /// A helper that returns an OrderedLocks scope (<c>LockScope</c> / <c>LockSetScope</c>, possibly
+    /// awaited) and takes ordered locks as arguments — <c>using (await Enter(lockObject, async))</c> —
+    /// acquires those locks.
+    /// </summary>
+    private AcquisitionInfo? ScopeReturningHelper(IInvocationOperation invocation, bool awaited)
+    {
+        ITypeSymbol? result = invocation.TargetMethod.ReturnType;
+        if (awaited && result is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } awaitable)
+        {
+            result = awaitable.TypeArguments[0];
+        }
+
+        if (!KnownTypes.Is(result, _types.LockScope) && !KnownTypes.Is(result, _types.LockSetScope))
+        {
+            return null;
+        }
+
+        ImmutableArray<IOperation> locks = invocation.Arguments
+            .Where(a => _types.IsOrderedLockType(a.Value.Type) || _types.IsOrderedLockType(Unwrap(a.Value).Type))
+            .Select(a => a.Value)
+            .ToImmutableArray();
+        if (locks.IsEmpty && invocation.Instance is not null && _types.IsOrderedLockType(invocation.Instance.Type))
+        {
+            locks = ImmutableArray.Create(invocation.Instance);
+        }
+
+        return locks.IsEmpty ? null : new AcquisitionInfo(invocation, AcquireShape.Scoped, awaited ? HoldKind.OrderedAsync : HoldKind.OrderedSync, false, locks, null);
     }
 
     private bool IsOrderedStaticSet(IMethodSymbol method)
@@ -907,8 +950,17 @@ internal sealed class MethodWalker
                 onThis = true;
                 return true;
             case IArrayElementReferenceOperation element:
-                if (TryResolveLock(element.ArrayReference, depth, out key, out string arrayInstance, out _))
+                if (TryResolveLock(element.ArrayReference, depth, out key, out string arrayInstance, out bool arrayOnThis))
                 {
+                    if (key!.Kind == LockKeyKind.Member && element.Indices.All(i => i.ConstantValue.HasValue))
+                    {
+                        // _locks[0] and _locks[1]: fixed elements, each its own lock in the order graph.
+                        key = new LockKey(key.Symbol, LockKeyKind.Member, string.Join(", ", element.Indices.Select(i => i.ConstantValue.Value?.ToString())));
+                        instance = arrayInstance;
+                        onThis = arrayOnThis;
+                        return true;
+                    }
+
                     instance = arrayInstance + "[" + string.Join(", ", element.Indices.Select(i => i.Syntax.ToString())) + "]";
                     onThis = false;
                     return true;
@@ -1056,8 +1108,10 @@ internal sealed class MethodWalker
 
             target = invocation.Arguments[0].Value;
         }
-        else if (KnownTypes.Is(type, _types.OrderedCondition) && invocation.Instance is not null)
+        else if (KnownTypes.Is(type, _types.OrderedCondition) && invocation.Instance is not null
+            && Unwrap(invocation.Instance) is not IInstanceReferenceOperation)
         {
+            // (Calls on the condition's own `this` are its implementation, e.g. WaitFor built on Wait.)
             switch (method.Name)
             {
                 case "Wait" or "WaitAsync" or "WaitFor" or "WaitForAsync":
@@ -1078,9 +1132,9 @@ internal sealed class MethodWalker
         }
 
         LockKey? key = TryResolveLock(target, 0, out LockKey? resolved, out string instance, out _) ? resolved : null;
-        _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), state, invocation.Syntax.GetLocation()));
+        _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), _inherited.IsEmpty ? state : _inherited.AddRange(state), invocation.Syntax.GetLocation()));
 
-        if (method.Name is "Wait" or "WaitAsync" && !IsInPredicateLoop(invocation))
+        if (method.Name is "Wait" or "WaitAsync" && ResultDiscarded(invocation) && !IsInPredicateLoop(invocation))
         {
             _findings.Add(new LocalFinding(
                 RuleIdentifiers.WaitNotInPredicateLoop,
@@ -1091,6 +1145,45 @@ internal sealed class MethodWalker
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// True when a wait's result (the bool of a timed wait) is thrown away: the statement is the
+    /// wait itself (or a discard). Code that consumes the result (asserts it, branches on it, returns
+    /// it) is deciding what a wake-up means and is left alone.
+    /// </summary>
+    private static bool ResultDiscarded(IOperation invocation)
+    {
+        if (invocation is IInvocationOperation { TargetMethod.Name: "WaitAsync" } && Parent(invocation) is not IAwaitOperation)
+        {
+            // A task that is never awaited is not a wait (argument-validation tests, fire-and-forget).
+            return false;
+        }
+
+        IOperation current = invocation;
+        while (current.Parent is IAwaitOperation or IConversionOperation or IParenthesizedOperation
+            || (current.Parent is IConditionalOperation conditional && !ReferenceEquals(conditional.Condition, current) && conditional.Type is not null))
+        {
+            current = current.Parent!;
+        }
+
+        return current.Parent switch
+        {
+            IExpressionStatementOperation => true,
+            ISimpleAssignmentOperation { Target: IDiscardOperation } => true,
+            _ => false,
+        };
+    }
+
+    private static IOperation? Parent(IOperation operation)
+    {
+        IOperation? parent = operation.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent;
     }
 
     /// <summary>
@@ -1448,8 +1541,11 @@ internal sealed class MethodWalker
 
     private void CheckNestedOrdered(Hold? outer, Hold? inner, ImmutableArray<Hold> state, IOperation innerOperation)
     {
-        if (outer is null || inner is null || outer.Key.Equals(inner.Key))
+        if (outer is null || inner is null || outer.Key.Equals(inner.Key)
+            || outer.Key.Kind != LockKeyKind.Member || inner.Key.Kind != LockKeyKind.Member)
         {
+            // Only long-lived locks (fields, properties) carry an order worth fixing; nesting of
+            // locals (tests and demos exercising the runtime's own order checking) is left alone.
             return;
         }
 

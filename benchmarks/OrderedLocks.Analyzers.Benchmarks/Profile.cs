@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using OrderedLocks.Analyzers.Engine;
+
+namespace OrderedLocks.Analyzers.Benchmarks;
+
+/// <summary>
+/// <c>--profile</c>: the engine's own cost, measured in thread CPU time (Linux schedstat), which a
+/// loaded machine does not inflate: the compilation-end graph, rebuilt from the summaries of one
+/// analyzed compilation, and the per-block walks, replayed over every method body.
+/// </summary>
+internal static class Profile
+{
+    public static void Run(CSharpCompilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, int runs)
+    {
+        CompilationWithAnalyzers analyzed = compilation.WithAnalyzers(analyzers, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty));
+        _ = analyzed.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        LockModel model = LockModel.For(compilation);
+
+        // Method bodies as the driver hands them over: owning symbol + operation blocks.
+        var blocks = new List<(ISymbol Owner, ImmutableArray<IOperation> Blocks)>();
+        foreach (SyntaxTree tree in compilation.SyntaxTrees)
+        {
+            SemanticModel semantic = compilation.GetSemanticModel(tree);
+            foreach (SyntaxNode node in tree.GetRoot().DescendantNodes())
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax
+                    && semantic.GetDeclaredSymbol(node) is { } symbol && semantic.GetOperation(node) is { } operation)
+                {
+                    blocks.Add((symbol, ImmutableArray.Create(operation)));
+                }
+            }
+        }
+
+        var walks = new List<double>();
+        var graphs = new List<double>();
+        for (int run = 0; run < runs; run++)
+        {
+            long start = ThreadCpuNanoseconds();
+            foreach ((ISymbol owner, ImmutableArray<IOperation> operations) in blocks)
+            {
+                BlockResult result = MethodWalker.Walk(model, owner, operations);
+                if (run == 0)
+                {
+                    foreach (MethodSummary summary in result.Summaries)
+                    {
+                        model.Summaries.Add(summary);
+                    }
+                }
+            }
+
+            walks.Add((ThreadCpuNanoseconds() - start) / 1e6);
+            start = ThreadCpuNanoseconds();
+            var graph = new LockGraph(model);
+            if (run == 0)
+            {
+                Console.WriteLine($"  summaries {model.Summaries.Count}, OL0001 findings {graph.FindingsFor("OL0001").Count()}, error {graph.Error}, phases(ms) {string.Join(" / ", graph.PhaseTicks.Select(t => (t * 1000.0 / System.Diagnostics.Stopwatch.Frequency).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
+            }
+
+            graphs.Add((ThreadCpuNanoseconds() - start) / 1e6);
+        }
+
+        Console.WriteLine($"  engine (thread CPU, median of {runs}): walks of {blocks.Count} bodies {Median(walks):F0} ms, compilation-end graph {Median(graphs):F0} ms");
+    }
+
+    private static long ThreadCpuNanoseconds()
+    {
+        string text = File.ReadAllText("/proc/thread-self/schedstat");
+        return long.Parse(text.AsSpan(0, text.IndexOf(' ')), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[sorted.Count / 2];
+    }
+}
