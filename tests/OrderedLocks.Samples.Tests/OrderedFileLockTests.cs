@@ -199,13 +199,11 @@ public sealed class OrderedFileLockTests : IDisposable
         }
 
         Assert.False(file.IsLocked);
-#pragma warning disable OL0004 // nested ordered acquisitions on purpose: strict checking accepts the declared order
         using (file.Acquire())
         using (accounts.Acquire())
         {
             Assert.True(file.IsHeldByCurrentFlow);
         }
-#pragma warning restore OL0004
     }
 
     [Fact]

@@ -47,9 +47,11 @@ public sealed class CPythonConditionPortTests
     public void UnacquiredWait_Throws(LockKind kind)
     {
         var condition = new OrderedCondition(LockKinds.Create(kind));
+#pragma warning disable OL0102 // wait without the lock on purpose (CPython test_unacquired_wait): it must throw
         Assert.Throws<SynchronizationLockException>(() => condition.Wait());
         Assert.Throws<SynchronizationLockException>(() => condition.Wait(TestTimeouts.ExpectedTimeout));
         Assert.Throws<SynchronizationLockException>(() => condition.WaitFor(() => false));
+#pragma warning restore OL0102
         Assert.Equal(0, condition.WaiterCount);
         Assert.False(condition.Lock.IsLocked);
     }
@@ -61,8 +63,10 @@ public sealed class CPythonConditionPortTests
     public async Task UnacquiredWaitAsync_Throws(LockKind kind)
     {
         var condition = new OrderedCondition(LockKinds.Create(kind));
+#pragma warning disable OL0102 // wait without the lock on purpose (CPython test_unacquired_wait, async): it must throw
         await Assert.ThrowsAsync<SynchronizationLockException>(async () => await condition.WaitAsync());
         await Assert.ThrowsAsync<SynchronizationLockException>(async () => await condition.WaitForAsync(() => false, TestTimeouts.ExpectedTimeout));
+#pragma warning restore OL0102
         Assert.Equal(0, condition.WaiterCount);
         Assert.False(condition.Lock.IsLocked);
     }
@@ -74,9 +78,11 @@ public sealed class CPythonConditionPortTests
     public void UnacquiredNotify_Throws(LockKind kind)
     {
         var condition = new OrderedCondition(LockKinds.Create(kind));
+#pragma warning disable OL0102 // notify without the lock on purpose (CPython test_unacquired_notify): it must throw
         Assert.Throws<SynchronizationLockException>(() => condition.Notify());
         Assert.Throws<SynchronizationLockException>(() => condition.Notify(3));
         Assert.Throws<SynchronizationLockException>(() => condition.NotifyAll());
+#pragma warning restore OL0102
     }
 
     // ConditionTests.test_notify / _check_notify, twice on the same condition.

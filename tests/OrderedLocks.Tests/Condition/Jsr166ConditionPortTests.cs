@@ -105,10 +105,12 @@ public sealed class Jsr166ConditionPortTests
     {
         var condition = new OrderedCondition(LockKinds.Create(kind));
         var clock = Stopwatch.StartNew();
+#pragma warning disable OL0102 // await without the lock on purpose (JSR-166 testAwait_IMSE): every form must throw at once
         Assert.Throws<SynchronizationLockException>(() => condition.Wait());
         Assert.Throws<SynchronizationLockException>(() => condition.Wait(TestTimeouts.HangGuard * 2));
         Assert.Throws<SynchronizationLockException>(() => condition.WaitFor(() => false, TestTimeouts.HangGuard * 2));
         await Assert.ThrowsAsync<SynchronizationLockException>(async () => await condition.WaitAsync(TestTimeouts.HangGuard * 2));
+#pragma warning restore OL0102
         Assert.True(clock.Elapsed < TestTimeouts.HangGuard);
         Assert.Equal(0, condition.WaiterCount);
     }
@@ -120,8 +122,10 @@ public sealed class Jsr166ConditionPortTests
     public void Signal_WithoutTheLock_Throws(LockKind kind)
     {
         var condition = new OrderedCondition(LockKinds.Create(kind));
+#pragma warning disable OL0102 // signal without the lock on purpose (JSR-166 testSignal_IMSE): it must throw
         Assert.Throws<SynchronizationLockException>(() => condition.Notify());
         Assert.Throws<SynchronizationLockException>(() => condition.NotifyAll());
+#pragma warning restore OL0102
     }
 
     // testAwait_Timeout, testAwaitUntil_Timeout
@@ -270,7 +274,9 @@ public sealed class Jsr166ConditionPortTests
             {
                 try
                 {
+#pragma warning disable OL0101 // a single cancellable wait on purpose: the test cancels it and checks the hold is restored
                     await condition.WaitAsync(timeout, cancel.Token);
+#pragma warning restore OL0101
                     return (false, -1, -1);
                 }
                 catch (OperationCanceledException)
@@ -298,23 +304,26 @@ public sealed class Jsr166ConditionPortTests
         OrderedLockBase lockObject = LockKinds.Create(kind);
         var condition = new OrderedCondition(lockObject);
         bool go = false;
-        var forms = new Func<bool>[]
+        const int Forms = 4;
+
+        // Each waiter holds the lock and waits in one of the four forms.
+        bool WaitInForm(int form) => form switch
         {
-            () => condition.Wait(),
-            () => condition.Wait(TestTimeouts.HangGuard * 2),
-            () => condition.WaitFor(() => go, TestTimeouts.HangGuard * 2),
-            () => condition.WaitFor(() => go),
+            0 => condition.Wait(),
+            1 => condition.Wait(TestTimeouts.HangGuard * 2),
+            2 => condition.WaitFor(() => go, TestTimeouts.HangGuard * 2),
+            _ => condition.WaitFor(() => go),
         };
 
-        var waiters = forms.Select((form, i) => Concurrent.RunThread(() =>
+        var waiters = Enumerable.Range(0, Forms).Select(i => Concurrent.RunThread(() =>
         {
             using (lockObject.Acquire())
             {
-                return form();
+                return WaitInForm(i);
             }
         }, $"waiter {i}")).ToArray();
 
-        Concurrent.WaitUntil(() => condition.WaiterCount == forms.Length, "every waiter waits");
+        Concurrent.WaitUntil(() => condition.WaiterCount == Forms, "every waiter waits");
         using (lockObject.Acquire())
         {
             go = true;
@@ -450,24 +459,27 @@ public sealed class Jsr166ConditionPortTests
         var lockObject = new ReentrantOrderedLock(checking: LockOrderChecking.Strict);
         var condition = new OrderedCondition(lockObject);
 
-        Task<(int Before, int After, bool Held)> StartWaiter(int depth) => Concurrent.RunThread(() =>
+        // Holds the lock `depth` times (nested scopes), waits once, and reports the hold count
+        // before and after the wait.
+        (int Before, int After, bool Held) WaitAtDepth(int depth)
         {
-            var scopes = new Stack<LockScope>();
-            for (int i = 0; i < depth; i++)
+            using (lockObject.Acquire())
             {
-                scopes.Push(lockObject.Acquire());
-            }
+                if (depth > 1)
+                {
+                    return WaitAtDepth(depth - 1);
+                }
 
-            int before = lockObject.RecursionCount;
-            condition.Wait();
-            (int, int, bool) seen = (before, lockObject.RecursionCount, lockObject.IsHeldByCurrentFlow);
-            while (scopes.Count > 0)
-            {
-                scopes.Pop().Dispose();
+                int before = lockObject.RecursionCount;
+#pragma warning disable OL0101 // deliberate single wait: the test checks that one wait restores the hold count
+                condition.Wait();
+#pragma warning restore OL0101
+                return (before, lockObject.RecursionCount, lockObject.IsHeldByCurrentFlow);
             }
+        }
 
-            return seen;
-        }, $"waiter holding {depth}");
+        Task<(int Before, int After, bool Held)> StartWaiter(int depth) =>
+            Concurrent.RunThread(() => WaitAtDepth(depth), $"waiter holding {depth}");
 
         Task<(int Before, int After, bool Held)> once = StartWaiter(1);
         Task<(int Before, int After, bool Held)> twice = StartWaiter(2);
@@ -492,24 +504,26 @@ public sealed class Jsr166ConditionPortTests
         var lockObject = new ReentrantOrderedLock(checking: LockOrderChecking.Strict);
         var condition = new OrderedCondition(lockObject);
 
-        Task<(int Before, int After, bool Held)> StartWaiter(int depth) => Task.Run(async () =>
+        // Holds the lock `depth` times through the awaited call chain, waits once, and reports the
+        // hold count before and after the wait.
+        async Task<(int Before, int After, bool Held)> WaitAtDepthAsync(int depth)
         {
-            var scopes = new Stack<LockScope>();
-            for (int i = 0; i < depth; i++)
+            using (await lockObject.AcquireAsync())
             {
-                scopes.Push(await lockObject.AcquireAsync());
-            }
+                if (depth > 1)
+                {
+                    return await WaitAtDepthAsync(depth - 1);
+                }
 
-            int before = lockObject.RecursionCount;
-            await condition.WaitAsync();
-            (int, int, bool) seen = (before, lockObject.RecursionCount, lockObject.IsHeldByCurrentFlow);
-            while (scopes.Count > 0)
-            {
-                scopes.Pop().Dispose();
+                int before = lockObject.RecursionCount;
+#pragma warning disable OL0101 // deliberate single wait: the test checks that one wait restores the hold count
+                await condition.WaitAsync();
+#pragma warning restore OL0101
+                return (before, lockObject.RecursionCount, lockObject.IsHeldByCurrentFlow);
             }
+        }
 
-            return seen;
-        });
+        Task<(int Before, int After, bool Held)> StartWaiter(int depth) => Task.Run(() => WaitAtDepthAsync(depth));
 
         Task<(int Before, int After, bool Held)> once = StartWaiter(1);
         Task<(int Before, int After, bool Held)> thrice = StartWaiter(3);
@@ -548,10 +562,12 @@ public sealed class Jsr166ConditionPortTests
                 {
                     switch (form)
                     {
+#pragma warning disable OL0101, OL0102 // the rogue thread waits without the lock on purpose (JSR-166 Bug8187408): every form must throw
                         case 0: condition.Wait(); break;
                         case 1: condition.Wait(TestTimeouts.HangGuard); break;
                         case 2: condition.WaitFor(() => false, TestTimeouts.HangGuard); break;
                         default: _ = condition.WaitAsync(TestTimeouts.HangGuard); break;
+#pragma warning restore OL0101, OL0102
                     }
                 });
             }
