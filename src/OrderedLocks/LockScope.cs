@@ -22,6 +22,9 @@ public readonly struct LockScope : IDisposable
     private readonly HoldNode? _node;
     private readonly int _token;
 
+    // Reentrant locks: the sequence number of the frame this scope opened (0 otherwise).
+    private readonly int _seq;
+
     // How the hold was recorded: see the Tracked* constants.
     private readonly byte _tracking;
 
@@ -29,12 +32,13 @@ public readonly struct LockScope : IDisposable
     internal const byte TrackedOnThread = 1;
     internal const byte TrackedOnFlow = 2;
 
-    internal LockScope(OrderedLockBase lockObject, int token, byte tracking, HoldNode? node)
+    internal LockScope(OrderedLockBase lockObject, int token, byte tracking, HoldNode? node, int seq = 0)
     {
         _lock = lockObject;
         _token = token;
         _tracking = tracking;
         _node = node;
+        _seq = seq;
     }
 
     /// <summary>Gets the lock this scope holds, or <see langword="null"/> for a default scope.</summary>
@@ -51,9 +55,11 @@ public readonly struct LockScope : IDisposable
     /// Gets a value indicating whether this scope still holds its lock (false after it was
     /// disposed, and for a default or failed scope).
     /// </summary>
-    public bool IsHeld => _lock is not null && _lock.IsHeldWithToken(_token);
+    public bool IsHeld => _lock is not null && _lock.IsScopeHeld(this);
 
     internal int Token => _token;
+
+    internal int Seq => _seq;
 
     internal byte Tracking => _tracking;
 

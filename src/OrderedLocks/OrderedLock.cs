@@ -246,10 +246,12 @@ public sealed partial class OrderedLock : OrderedLockBase
         return AcquireSlowAsync(node, timeoutMs, cancellationToken);
     }
 
+    internal override bool IsScopeHeld(in LockScope scope) => ResolveToken(scope.Token) != 0;
+
     internal override void ReleaseScope(in LockScope scope)
     {
-        int token = scope.Token;
-        if (!IsHeldWithToken(token))
+        int token = ResolveToken(scope.Token);
+        if (token == 0)
         {
             return; // already released: disposing twice is harmless
         }
@@ -261,5 +263,114 @@ public sealed partial class OrderedLock : OrderedLockBase
         }
 
         // A flow hold needs no bookkeeping: its node is now stale in every copy of the chain.
+    }
+
+    internal override bool IsHeldForCondition()
+    {
+        int token = CurrentToken();
+        if (token == 0)
+        {
+            return false;
+        }
+
+        if (_ownerThreadId == Environment.CurrentManagedThreadId || HeldLocks.FindHold(this).Found)
+        {
+            return true;
+        }
+
+        // With checking off, asynchronous holds are not tracked: accept any asynchronous holder.
+        return EffectiveChecking == LockOrderChecking.Off && _ownerThreadId == 0;
+    }
+
+    internal override WaitHold ReleaseForWait(string operation)
+    {
+        if (!IsHeldForCondition())
+        {
+            throw NotHeld(this, operation);
+        }
+
+        int token = CurrentToken();
+        var hold = new WaitHold
+        {
+            OriginalToken = ScopeTokenOf(token),
+            ThreadOwned = _ownerThreadId == Environment.CurrentManagedThreadId,
+        };
+
+        for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
+        {
+            if (ReferenceEquals(node.Lock, this) && Volatile.Read(ref node.Token) == token)
+            {
+                hold.Node = node;
+                break;
+            }
+        }
+
+        HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
+        if (hold.ThreadOwned && holds is not null)
+        {
+            for (int i = holds.Count - 1; i >= 0; i--)
+            {
+                if (ReferenceEquals(holds.Items[i].Lock, this) && holds.Items[i].Token == token)
+                {
+                    hold.TrackedOnThread = true;
+                    holds.Remove(this, token);
+                    break;
+                }
+            }
+        }
+
+        _ownerThreadId = 0;
+        Unlock(token);
+        return hold;
+    }
+
+    internal override void ReacquireAfterWait(WaitHold hold)
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode != LockOrderChecking.Off)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(Timeout.Infinite, CancellationToken.None);
+        }
+
+        Restore(hold, token);
+    }
+
+    internal override async ValueTask ReacquireAfterWaitAsync(WaitHold hold)
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode != LockOrderChecking.Off)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = await LockSlowAsync(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        Restore(hold, token);
+    }
+
+    private void Restore(WaitHold hold, int token)
+    {
+        if (hold.ThreadOwned)
+        {
+            _ownerThreadId = Environment.CurrentManagedThreadId;
+        }
+
+        if (hold.TrackedOnThread)
+        {
+            HeldLocks.PushThread(this, token);
+        }
+
+        hold.Node?.Grant(token);
+        SetAlias(hold.OriginalToken, token);
     }
 }

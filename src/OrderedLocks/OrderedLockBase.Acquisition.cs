@@ -7,6 +7,44 @@ namespace OrderedLocks;
 // the contended synchronous path with its self-deadlock check, and the contended async path.
 public abstract partial class OrderedLockBase
 {
+    // A condition wait releases and re-takes the lock, which gives the hold a new token while the
+    // holder's scope still carries the original one. The alias maps that original token to the
+    // current hold's token; it is written by the holder only and goes stale with the hold.
+    private int _aliasFrom;
+    private int _aliasTo;
+
+    /// <summary>Maps a scope's token to the current hold's token, following a condition wait's alias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected int ResolveToken(int token)
+    {
+        if (IsHeldWithToken(token))
+        {
+            return token;
+        }
+
+        int aliasTo = Volatile.Read(ref _aliasTo);
+        return aliasTo != 0 && Volatile.Read(ref _aliasFrom) == token && IsHeldWithToken(aliasTo) ? aliasTo : 0;
+    }
+
+    private protected void SetAlias(int originalToken, int currentToken)
+    {
+        Volatile.Write(ref _aliasFrom, originalToken);
+        Volatile.Write(ref _aliasTo, currentToken);
+    }
+
+    // The token of the current hold (the state word without the waiters bit), or 0 when free.
+    private protected int CurrentToken()
+    {
+        int token = Volatile.Read(ref _state) & ~WaitersBit;
+        return (token & LockedBit) != 0 ? token : 0;
+    }
+
+    // The token the holder's scope carries for the current hold (undoing a condition wait's alias).
+    private protected int ScopeTokenOf(int currentToken) =>
+        Volatile.Read(ref _aliasTo) == currentToken ? Volatile.Read(ref _aliasFrom) : currentToken;
+
+    private protected static SynchronizationLockException NotHeld(OrderedLockBase lockObject, string operation) =>
+        new($"{operation} requires the lock {lockObject} to be held by the current thread or async flow, and it is not. Acquire the lock first (for example `using (lock.Acquire()) {{ ... }}`), and call {operation} inside that scope.");
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected LockScope HoldOnThread(int token, LockOrderChecking mode)
     {

@@ -124,4 +124,19 @@ public abstract partial class OrderedLockBase : IComparable<OrderedLockBase>
     internal abstract HoldNode? PrepareAsyncHold(bool check);
 
     internal abstract void ReleaseScope(in LockScope scope);
+
+    // Whether the scope still holds the lock (see LockScope.IsHeld).
+    internal abstract bool IsScopeHeld(in LockScope scope);
+
+    // Condition support: gives up the current flow's hold completely (any recursion), and takes it
+    // back with the same recursion after the wait. The release throws SynchronizationLockException
+    // when the current thread or flow does not hold the lock.
+    internal abstract WaitHold ReleaseForWait(string operation);
+
+    internal abstract void ReacquireAfterWait(WaitHold hold);
+
+    internal abstract ValueTask ReacquireAfterWaitAsync(WaitHold hold);
+
+    // Whether the current thread or flow holds the lock (condition precondition checks).
+    internal abstract bool IsHeldForCondition();
 }

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using OrderedLocks.Checking;
+using OrderedLocks.Internal;
+
+namespace OrderedLocks;
+
+/// <summary>
+/// A reentrant ordered lock (the article's RLock): its holder may acquire it again and must
+/// release it as many times. It has the same place in the global order as any ordered lock, and
+/// re-acquiring it never counts as an order violation against itself.
+/// </summary>
+/// <remarks>
+/// <para><b>Who the holder is.</b> A synchronous first acquisition makes the <em>thread</em> the
+/// holder, exactly like <see cref="Monitor"/>: the thread may re-enter, synchronously or
+/// asynchronously, and only that thread may release. An asynchronous first acquisition makes the
+/// <em>async flow</em> the holder: re-entry follows the awaited call chain (the hold is found in
+/// the flow's chain of held locks), across awaits and thread hops.</para>
+/// <para><b>What a forked task gets.</b> A task forked while its parent holds the lock starts with
+/// the parent's chain. Re-entry is granted only to a flow whose chain contains the
+/// <em>innermost</em> frame of the lock (stack discipline): a fork may nest inside its
+/// ancestor's hold, like a synchronous callee, but two forks are never inside at the same time —
+/// a second fork (or the parent itself) waits until the first one's frame is released, and never
+/// waits for the ancestor's outer hold, so an ancestor awaiting its forks cannot hang. A task
+/// whose chain holds no frame of the lock is an ordinary contender and waits for the whole hold.</para>
+/// <para>Release happens by disposing the scope. Scopes of a thread-held lock must be disposed on
+/// that thread (<see cref="SynchronizationLockException"/> otherwise); scopes of a flow-held lock
+/// are the ownership token and may be disposed in any flow.</para>
+/// </remarks>
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+public sealed partial class ReentrantOrderedLock : OrderedLockBase
+{
+    // Frame bookkeeping. For a thread-held lock only the holding thread changes it (nothing else
+    // passes the _ownerThreadId check); for a flow-held lock every change happens under _frameGate.
+    // _frameGate is a leaf lock: nothing is acquired under it and completions run after leaving it.
+    private readonly object _frameGate = new();
+    private Frame[] _frames = new Frame[4];
+    private int _depth;
+    private int _lastSeq;
+
+    // Token of the underlying hold; 0 when free.
+    private int _baseToken;
+
+    // Whether the first (base) acquisition was recorded on the holding thread's list.
+    private bool _baseTrackedOnThread;
+
+    // Flow-held: the node of the innermost frame (the frame re-entry is granted against).
+    private HoldNode? _flowTop;
+
+    // Completed (under _frameGate) whenever the innermost frame changes, to wake frame waiters.
+    private TaskCompletionSource<bool>? _frameChanged;
+
+    /// <summary>Initializes a new reentrant lock.</summary>
+    /// <param name="name">The name used in diagnostics; defaults to "ReentrantOrderedLock#id".</param>
+    /// <param name="rank">The declared level: lower ranks are acquired first.</param>
+    /// <param name="checking">This lock's checking mode; <see langword="null"/> follows <see cref="LockOrderPolicy.Checking"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="checking"/> is not a defined mode.</exception>
+    public ReentrantOrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null)
+        : base(name, rank, checking)
+    {
+    }
+
+    /// <summary>
+    /// Gets how many times the current thread or async flow holds the lock (0 when it is not the holder).
+    /// </summary>
+    public int RecursionCount => IsHeldByCurrentFlow ? Volatile.Read(ref _depth) : 0;
+
+    /// <summary>
+    /// Gets a value indicating whether the current thread (synchronous holder) or async flow
+    /// (holder of the innermost frame) holds the lock.
+    /// </summary>
+    public bool IsHeldByCurrentFlow
+    {
+        get
+        {
+            if (_ownerThreadId == Environment.CurrentManagedThreadId && IsLocked)
+            {
+                return true;
+            }
+
+            HoldNode? top = Volatile.Read(ref _flowTop);
+            return top is not null && ChainContains(HeldLocks.FlowTop, top);
+        }
+    }
+
+    internal override bool IsReentrant => true;
+
+    private protected override string KindName => nameof(ReentrantOrderedLock);
+
+    private string DebuggerDisplay => $"{this} depth {Volatile.Read(ref _depth)}{(_ownerThreadId != 0 ? $", held by thread {_ownerThreadId}" : _flowTop is not null ? ", held by an async flow" : string.Empty)}";
+
+    internal override bool IsReentryForCurrentFlow() => IsHeldByCurrentFlow;
+
+    internal override bool IsHeldForCondition() => IsHeldByCurrentFlow;
+
+    internal override bool IsScopeHeld(in LockScope scope)
+    {
+        int seq = scope.Seq;
+        lock (_frameGate)
+        {
+            for (int i = _depth - 1; i >= 0; i--)
+            {
+                if (_frames[i].Seq == seq)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ChainContains(HoldNode? chain, HoldNode target)
+    {
+        for (HoldNode? node = chain; node is not null; node = node.Parent)
+        {
+            if (ReferenceEquals(node, target))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // A frame of the lock: one acquisition (the first, or a re-entry) not yet released.
+    private struct Frame
+    {
+        internal int Seq;
+        internal HoldNode? Node;
+    }
+}
