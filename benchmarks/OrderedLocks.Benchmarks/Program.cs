@@ -13,12 +13,21 @@ namespace OrderedLocks.Benchmarks;
 //   dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --filter '*'           full run
 //   dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --quick --filter '*'   quick mode (< 10 min)
 //
+//   dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --interleaved [ClassNamePart]
+//       cross-check of the ratios: all methods of a class interleaved in one process (see InterleavedRunner)
 // Other BenchmarkDotNet arguments pass through (--filter, --list flat, --job, --exporters ...).
 internal static class Program
 {
     private static int Main(string[] args)
     {
         RewriteGuard.EnsureNormalBuild();
+
+        int interleaved = Array.FindIndex(args, a => string.Equals(a, "--interleaved", StringComparison.OrdinalIgnoreCase));
+        if (interleaved >= 0)
+        {
+            InterleavedRunner.Run(interleaved + 1 < args.Length ? args[interleaved + 1] : null);
+            return 0;
+        }
 
         bool quick = args.Contains("--quick", StringComparer.OrdinalIgnoreCase);
         string[] rest = args.Where(a => !string.Equals(a, "--quick", StringComparison.OrdinalIgnoreCase)).ToArray();
