@@ -240,6 +240,18 @@ public sealed partial class OrderedLock
             Array.Resize(ref sorted, distinct);
         }
 
+        // A member the caller already holds is a self-deadlock, whatever the mode: say so before
+        // anything else (an earlier member's order violation would hide it), as a single
+        // acquisition does, and before anything is acquired or waited for.
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            OrderedLockBase member = sorted[i];
+            if (!member.IsReentrant)
+            {
+                OrderChecker.ThrowIfSelfDeadlock(member, member.EffectiveChecking);
+            }
+        }
+
         for (int i = 0; i < sorted.Length; i++)
         {
             OrderedLockBase member = sorted[i];

@@ -82,7 +82,7 @@ public abstract partial class OrderedLockBase
         return LockSlow(timeoutMs, cancellationToken);
     }
 
-    private LockOrderViolation SelfDeadlockOnThread() => new(
+    private protected LockOrderViolation SelfDeadlockOnThread() => new(
         LockViolationKind.SelfDeadlock,
         LockDescription.Of(this),
         OrderChecker.Describe(ReadOnlySpan<OrderedLockBase>.Empty),

@@ -63,6 +63,12 @@ public abstract partial class OrderedLockBase
         }
     }
 
+    /// <summary>
+    /// Gets whether the current thread holds the lock synchronously (known by owner thread id in
+    /// every checking mode, including Off).
+    /// </summary>
+    internal bool IsOwnedByCurrentThread => _ownerThreadId == Environment.CurrentManagedThreadId && IsLocked;
+
     /// <summary>Returns whether <paramref name="token"/> identifies the current hold.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsHeldWithToken(int token) => (Volatile.Read(ref _state) & ~WaitersBit) == token;

@@ -21,9 +21,12 @@ public sealed partial class ReentrantOrderedLock
     {
         if (_ownerThreadId != Environment.CurrentManagedThreadId)
         {
-            if (!IsLocked || _ownerThreadId == 0)
+            lock (_frameGate)
             {
-                return; // the hold is over (or now belongs to an async flow): a stale scope
+                if (!IsLocked || _ownerThreadId == 0 || seq < _baseSeq)
+                {
+                    return; // the scope's hold is over (the lock is free or held anew): a stale scope
+                }
             }
 
             throw new SynchronizationLockException(
@@ -211,6 +214,7 @@ public sealed partial class ReentrantOrderedLock
 
             frames.CopyTo(_frames, 0);
             _depth = hold.Depth;
+            _baseSeq = frames.Length > 0 ? frames[0].Seq : _baseSeq; // frames are kept in push order
             _baseToken = token;
             _baseTrackedOnThread = hold.TrackedOnThread;
             _flowTop = hold.FlowTop;

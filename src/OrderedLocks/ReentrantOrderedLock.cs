@@ -40,6 +40,10 @@ public sealed partial class ReentrantOrderedLock : OrderedLockBase
     // Token of the underlying hold; 0 when free.
     private int _baseToken;
 
+    // Sequence number of the current hold's first frame (written under _frameGate). Frames get
+    // increasing sequence numbers, so a scope whose Seq is below it belongs to an earlier hold.
+    private int _baseSeq;
+
     // Whether the first (base) acquisition was recorded on the holding thread's list.
     private bool _baseTrackedOnThread;
 

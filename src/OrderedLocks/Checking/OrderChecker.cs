@@ -118,6 +118,23 @@ internal static class OrderChecker
         }
     }
 
+    /// <summary>
+    /// Throws a self-deadlock error when the current thread holds <paramref name="target"/>
+    /// synchronously (owner thread id, in every mode) or, with checking on, when the current
+    /// flow holds it. Used by set acquisitions before they check the order, so that a set
+    /// containing a held lock is reported as the self-deadlock it is.
+    /// </summary>
+    internal static void ThrowIfSelfDeadlock(OrderedLockBase target, LockOrderChecking mode)
+    {
+        HoldOrigin origin = target.IsOwnedByCurrentThread
+            ? HoldOrigin.Thread
+            : mode != LockOrderChecking.Off ? HeldLocks.FindHold(target).Origin : HoldOrigin.None;
+        if (origin != HoldOrigin.None)
+        {
+            Raise(BuildSelfDeadlock(target, origin), alwaysThrow: true);
+        }
+    }
+
     internal static void Raise(LockOrderViolation violation, bool alwaysThrow)
     {
         LockOrderPolicy.Report(violation);

@@ -1,0 +1,382 @@
+using Xunit;
+
+namespace OrderedLocks.Tests;
+
+/// <summary>
+/// AcquireAll / TryAcquireAll / AcquireAllAsync / TryAcquireAllAsync: sort by (Rank, Id), drop
+/// duplicates, check the whole set before acquiring anything, acquire in order, release all; on
+/// timeout, cancellation or an exception part-way, release what was taken and leave no waiter.
+/// </summary>
+public sealed class AcquireAllTests
+{
+    public enum Variant
+    {
+        Sync,
+        SyncWithToken,
+        TrySync,
+        Async,
+        AsyncWithToken,
+        AsyncList,
+        TryAsync,
+    }
+
+    public static TheoryData<Variant> Variants => new(Enum.GetValues<Variant>());
+
+    public static TheoryData<Variant, LockOrderChecking> VariantsAndModes()
+    {
+        var data = new TheoryData<Variant, LockOrderChecking>();
+        foreach (Variant v in Enum.GetValues<Variant>())
+        {
+            foreach (LockOrderChecking mode in Locks.AllModes)
+            {
+                data.Add(v, mode);
+            }
+        }
+
+        return data;
+    }
+
+    private static async Task<LockSetScope> AcquireAllAsync(Variant variant, CancellationToken token, TimeSpan timeout, params OrderedLockBase[] locks)
+    {
+        switch (variant)
+        {
+            case Variant.Sync:
+                return OrderedLock.AcquireAll(locks);
+            case Variant.SyncWithToken:
+                return OrderedLock.AcquireAll(token, locks);
+            case Variant.TrySync:
+                return OrderedLock.TryAcquireAll(timeout, out LockSetScope scope, locks) ? scope : default;
+            case Variant.Async:
+                return await OrderedLock.AcquireAllAsync(locks);
+            case Variant.AsyncWithToken:
+                return await OrderedLock.AcquireAllAsync(token, locks);
+            case Variant.AsyncList:
+                return await OrderedLock.AcquireAllAsync((IReadOnlyList<OrderedLockBase>)locks, token);
+            default:
+                return await OrderedLock.TryAcquireAllAsync(locks, timeout, token);
+        }
+    }
+
+    private static Task<LockSetScope> AcquireAllAsync(Variant variant, params OrderedLockBase[] locks) =>
+        AcquireAllAsync(variant, CancellationToken.None, Timeout.InfiniteTimeSpan, locks);
+
+    private static bool IsSync(Variant v) => v is Variant.Sync or Variant.SyncWithToken or Variant.TrySync;
+
+    [Theory]
+    [MemberData(nameof(VariantsAndModes))]
+    public async Task AcquireAll_AnyArgumentOrder_TakesAllInGlobalOrder(Variant variant, LockOrderChecking mode)
+    {
+        var high = new OrderedLock("high", rank: 30, checking: mode);
+        var low = new OrderedLock("low", rank: 10, checking: mode);
+        var midEarly = new OrderedLock("midEarly", rank: 20, checking: mode);
+        var midLate = new OrderedLock("midLate", rank: 20, checking: mode);
+
+        LockSetScope set = await AcquireAllAsync(variant, midLate, high, low, midEarly);
+
+        Assert.Equal(4, set.Count);
+        Assert.Equal(new OrderedLockBase[] { low, midEarly, midLate, high }, set.Locks);
+        Assert.All(new[] { high, low, midEarly, midLate }, l => Assert.True(l.IsLocked));
+        if (IsSync(variant))
+        {
+            Assert.True(high.IsHeldByCurrentFlow, "sync sets belong to the thread (known by owner id in every mode)");
+        }
+
+        set.Dispose();
+        Locks.AssertFree(high, low, midEarly, midLate);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task AcquireAll_Duplicates_AcquiredOnce(Variant variant)
+    {
+        var a = new OrderedLock("a", checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", checking: LockOrderChecking.Strict);
+
+        using (LockSetScope set = await AcquireAllAsync(variant, b, a, b, a, a))
+        {
+            Assert.Equal(2, set.Count);
+            Assert.Equal(new OrderedLockBase[] { a, b }, set.Locks);
+        }
+
+        using (LockSetScope single = await AcquireAllAsync(variant, a, a))
+        {
+            Assert.Equal(1, single.Count);
+            Assert.True(a.IsLocked);
+        }
+
+        Locks.AssertFree(a, b);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task LockSetScope_DisposeTwice_IsHarmless(Variant variant)
+    {
+        var a = new OrderedLock("a", checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", checking: LockOrderChecking.Strict);
+        LockSetScope set = await AcquireAllAsync(variant, a, b);
+
+        set.Dispose();
+        set.Dispose();
+        Locks.AssertFree(a, b);
+
+        using LockScope later = a.Acquire();
+        set.Dispose(); // a stale set never releases a later hold
+        Assert.True(later.IsHeld);
+    }
+
+    // The whole set is checked against the current holds before anything is taken: holding c,
+    // a set {a, d} fails on a, and d (above c, acquirable) is not taken either.
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task AcquireAll_SetBelowHeldLock_ThrowsBeforeTakingAnything(Variant variant)
+    {
+        var a = new OrderedLock("a", rank: 1, checking: LockOrderChecking.Strict);
+        var c = new OrderedLock("c", rank: 3, checking: LockOrderChecking.Strict);
+        var d = new OrderedLock("d", rank: 4, checking: LockOrderChecking.Strict);
+
+        Exception? error;
+        if (IsSync(variant))
+        {
+            using LockScope held = c.Acquire();
+            error = await Record.ExceptionAsync(() => AcquireAllAsync(variant, d, a));
+        }
+        else
+        {
+            using LockScope held = await c.AcquireAsync();
+            error = Record.Exception(() => AcquireAllAsync(variant, d, a).GetAwaiter().GetResult());
+        }
+
+        LockOrderException thrown = Assert.IsType<LockOrderException>(error);
+        Assert.Equal(LockViolationKind.OrderViolation, thrown.Kind);
+        Assert.Contains("'c'", thrown.Message);
+        Locks.AssertFree(a, c, d);
+    }
+
+    // Sets are acquired in the global order, so flows asking for the same locks in opposite
+    // orders never deadlock.
+    [Fact]
+    public async Task AcquireAll_OppositeArgumentOrdersConcurrently_NeverDeadlock()
+    {
+        const int Iterations = 500;
+        var a = new OrderedLock("a", checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", checking: LockOrderChecking.Strict);
+        var c = new OrderedLock("c", checking: LockOrderChecking.Strict);
+        int inside = 0;
+        int overlaps = 0;
+
+        void Critical()
+        {
+            if (Interlocked.Increment(ref inside) != 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            Interlocked.Decrement(ref inside);
+        }
+
+        Task forward = TestThreads.Run(() =>
+        {
+            for (int i = 0; i < Iterations; i++)
+            {
+                using LockSetScope set = OrderedLock.AcquireAll(a, b, c);
+                Critical();
+            }
+        });
+        Task backward = Task.Run(async () =>
+        {
+            for (int i = 0; i < Iterations; i++)
+            {
+                using LockSetScope set = await OrderedLock.AcquireAllAsync(c, b, a);
+                Critical();
+            }
+        });
+        Task mixed = TestThreads.Run(() =>
+        {
+            for (int i = 0; i < Iterations; i++)
+            {
+                using LockSetScope set = OrderedLock.AcquireAll(b, c, a);
+                Critical();
+            }
+        });
+
+        await Task.WhenAll(forward, backward, mixed).WaitAsync(TestTimeouts.Hang);
+
+        Assert.Equal(0, overlaps);
+        Locks.AssertFree(a, b, c);
+    }
+
+    // Holds taken by a set are tracked like single holds: in the thread for sync sets, in the
+    // caller's flow for async sets (the pending holds are recorded before the first await).
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task AcquireAll_HoldsAreTracked_LowerLockThenFailsStrictCheck(Variant variant)
+    {
+        var lower = new OrderedLock("lower", rank: 1, checking: LockOrderChecking.Strict);
+        var a = new OrderedLock("a", rank: 2, checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", rank: 3, checking: LockOrderChecking.Strict);
+
+        using (LockSetScope set = IsSync(variant)
+            ? await AcquireAllAsync(variant, b, a)
+            : await AcquireAllInCallerFlow(variant, b, a))
+        {
+            Assert.True(a.IsHeldByCurrentFlow);
+            Assert.True(b.IsHeldByCurrentFlow);
+            LockOrderException error = Assert.Throws<LockOrderException>(() => lower.TryAcquire(out _));
+            Assert.Equal(LockViolationKind.OrderViolation, error.Kind);
+        }
+
+        Assert.False(a.IsHeldByCurrentFlow);
+        Locks.AssertFree(lower, a, b);
+
+        // Not an async method: the ValueTask is created in the caller's flow.
+        static Task<LockSetScope> AcquireAllInCallerFlow(Variant variant, params OrderedLockBase[] locks) => variant switch
+        {
+            Variant.Async => OrderedLock.AcquireAllAsync(locks).AsTask(),
+            Variant.AsyncWithToken => OrderedLock.AcquireAllAsync(CancellationToken.None, locks).AsTask(),
+            Variant.AsyncList => OrderedLock.AcquireAllAsync((IReadOnlyList<OrderedLockBase>)locks).AsTask(),
+            _ => OrderedLock.TryAcquireAllAsync(locks, Timeout.InfiniteTimeSpan).AsTask(),
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task AcquireAll_MemberContended_WaitsThenTakesAll(Variant variant)
+    {
+        var a = new OrderedLock("a", rank: 1, checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", rank: 2, checking: LockOrderChecking.Strict);
+        LockScope other = await Locks.HoldElsewhereAsync(b);
+
+        Task<(int, bool, bool)> acquiring = (IsSync(variant) ? TestThreads.Run(() => AcquireAllAsync(variant, b, a)).Unwrap() : AcquireAllAsync(variant, b, a))
+            .ContinueWith(t =>
+            {
+                using LockSetScope set = t.Result;
+                return (set.Count, a.IsLocked, b.IsLocked);
+            }, TaskScheduler.Default);
+        await Poll.WaitersAsync(b, 1);
+        Assert.True(a.IsLocked, "the lower lock is taken first, then the set waits for b");
+        await Locks.AssertPendingAsync(acquiring, "AcquireAll with a held member");
+
+        other.Dispose();
+
+        (int count, bool aLocked, bool bLocked) = await acquiring.WaitAsync(TestTimeouts.Hang);
+        Assert.Equal(2, count);
+        Assert.True(aLocked && bLocked);
+        Locks.AssertFree(a, b);
+    }
+
+    [Theory]
+    [InlineData(Variant.TrySync)]
+    [InlineData(Variant.TryAsync)]
+    public async Task TryAcquireAll_TimeoutPartWay_ReleasesTakenAndLeavesNoWaiter(Variant variant)
+    {
+        var a = new OrderedLock("a", rank: 1, checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", rank: 2, checking: LockOrderChecking.Strict);
+        var c = new OrderedLock("c", rank: 3, checking: LockOrderChecking.Strict);
+        LockScope other = await Locks.HoldElsewhereAsync(b);
+
+        LockSetScope set = await (variant == Variant.TrySync
+            ? TestThreads.Run(() => OrderedLock.TryAcquireAll(TestTimeouts.Expire, out LockSetScope s, c, b, a) ? s : default)
+            : OrderedLock.TryAcquireAllAsync(new[] { c, b, a }, TestTimeouts.Expire).AsTask()).WaitAsync(TestTimeouts.Hang);
+
+        Assert.Equal(0, set.Count);
+        Assert.True(other.IsHeld);
+        Assert.Equal(0, b.QueuedWaiterCount);
+        Locks.AssertFree(a, c);
+        Assert.False(a.IsHeldByCurrentFlow);
+        other.Dispose();
+        Locks.AssertFree(b);
+    }
+
+    [Fact]
+    public async Task TryAcquireAll_AllFree_ReturnsTrue()
+    {
+        var a = new OrderedLock("a", checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", checking: LockOrderChecking.Strict);
+
+        Assert.True(OrderedLock.TryAcquireAll(TimeSpan.Zero, out LockSetScope zero, a, b));
+        Assert.Equal(2, zero.Count);
+        zero.Dispose();
+        using (LockSetScope set = await OrderedLock.TryAcquireAllAsync(new[] { b, a }, TimeSpan.Zero))
+        {
+            Assert.Equal(2, set.Count);
+        }
+
+        Locks.AssertFree(a, b);
+    }
+
+    [Theory]
+    [InlineData(Variant.SyncWithToken)]
+    [InlineData(Variant.AsyncWithToken)]
+    [InlineData(Variant.AsyncList)]
+    [InlineData(Variant.TryAsync)]
+    public async Task AcquireAll_CancelledPartWay_ThrowsReleasesTakenAndLeavesNoWaiter(Variant variant)
+    {
+        var a = new OrderedLock("a", rank: 1, checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", rank: 2, checking: LockOrderChecking.Strict);
+        var c = new OrderedLock("c", rank: 3, checking: LockOrderChecking.Strict);
+        LockScope other = await Locks.HoldElsewhereAsync(b);
+        using var cancel = new CancellationTokenSource();
+
+        Task<LockSetScope> acquiring = IsSync(variant)
+            ? TestThreads.Run(() => AcquireAllAsync(variant, cancel.Token, Timeout.InfiniteTimeSpan, c, b, a)).Unwrap()
+            : AcquireAllAsync(variant, cancel.Token, Timeout.InfiniteTimeSpan, c, b, a);
+        await Poll.WaitersAsync(b, 1);
+        Assert.True(a.IsLocked);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => acquiring.WaitAsync(TestTimeouts.Hang));
+        Assert.True(other.IsHeld);
+        Assert.Equal(0, b.QueuedWaiterCount);
+        Locks.AssertFree(a, c);
+        other.Dispose();
+        Locks.AssertFree(b);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task AcquireAll_ExceptionInsideSetScope_ReleasesAll(Variant variant)
+    {
+        var a = new OrderedLock("a", checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", checking: LockOrderChecking.Strict);
+
+        await Assert.ThrowsAsync<InvalidTimeZoneException>(async () =>
+        {
+            using LockSetScope set = await AcquireAllAsync(variant, a, b);
+            Assert.Equal(2, set.Count);
+            throw new InvalidTimeZoneException("boom");
+        });
+
+        Locks.AssertFree(a, b);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task LockSetScope_DisposedOnAnotherThread_ReleasesAll(Variant variant)
+    {
+        var a = new OrderedLock("a", checking: LockOrderChecking.Strict);
+        var b = new OrderedLock("b", checking: LockOrderChecking.Strict);
+        LockSetScope set = await AcquireAllAsync(variant, a, b);
+
+        await TestThreads.Run(set.Dispose).WaitAsync(TestTimeouts.Hang);
+
+        Locks.AssertFree(a, b);
+        Assert.False(a.IsHeldByCurrentFlow);
+        using LockSetScope again = await AcquireAllAsync(variant, a, b); // no stale self-deadlock
+        Assert.Equal(2, again.Count);
+    }
+
+    [Fact]
+    public void AcquireAll_MixedCheckingModes_AllTaken()
+    {
+        var off = new OrderedLock("off", checking: LockOrderChecking.Off);
+        var strict = new OrderedLock("strict", checking: LockOrderChecking.Strict);
+        var learned = new OrderedLock("learned", checking: LockOrderChecking.Learned);
+
+        using (LockSetScope set = OrderedLock.AcquireAll(learned, off, strict))
+        {
+            Assert.Equal(new OrderedLockBase[] { off, strict, learned }, set.Locks);
+        }
+
+        Locks.AssertFree(off, strict, learned);
+    }
+}
