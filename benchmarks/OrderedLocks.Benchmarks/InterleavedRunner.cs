@@ -25,10 +25,33 @@ internal static class InterleavedRunner
             .Where(t => filter is null || t.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))
             .OrderBy(t => t.Name, StringComparer.Ordinal)
             .ToArray();
-        Console.WriteLine($"Interleaved run: {Rounds} rounds of ~{s_roundTarget.TotalMilliseconds} ms per method, random order per round. Times are per operation.");
+        Type? exact = classes.FirstOrDefault(t => string.Equals(t.Name, filter, StringComparison.OrdinalIgnoreCase));
+        if (exact is not null)
+        {
+            classes = [exact];
+        }
+        if (classes.Length == 1)
+        {
+            RunClass(classes[0]);
+            return;
+        }
+
+        // Several classes: one child process each, like BenchmarkDotNet, so that the JIT's
+        // profile of one class's locks (guarded devirtualization) does not shape another's code.
+        Console.WriteLine($"Interleaved run: {Rounds} rounds of ~{s_roundTarget.TotalMilliseconds} ms per method, random order per round. Times are per operation; p10 is the figure to read on a loaded machine.");
         foreach (Type type in classes)
         {
-            RunClass(type);
+            string host = Environment.ProcessPath!;
+            var start = new ProcessStartInfo(host) { UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(InterleavedRunner).Assembly.Location);
+            }
+
+            start.ArgumentList.Add("--interleaved");
+            start.ArgumentList.Add(type.Name);
+            using var child = Process.Start(start)!;
+            child.WaitForExit();
         }
     }
 
