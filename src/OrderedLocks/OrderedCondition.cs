@@ -195,14 +195,20 @@ public sealed class OrderedCondition
 
     private async ValueTask<bool> WaitCoreAsync(Waiter waiter, WaitHold hold, int timeoutMs, CancellationToken cancellationToken)
     {
+        // The waiter is awaited directly: a notification completes it with true; a timeout or a
+        // cancellation dequeues it and completes it with false (see WaitAbandonment for why not
+        // Task.WhenAny). Whatever happens, the lock is re-acquired before returning or throwing.
         bool notified = false;
         try
         {
-            notified = await WaitForWakeAsync(waiter.Completion.Task, timeoutMs, cancellationToken).ConfigureAwait(false);
+            using (WaitAbandonment.Arm(timeoutMs, cancellationToken, s_abandonWaiter, waiter))
+            {
+                notified = await waiter.Completion.Task.ConfigureAwait(false);
+            }
         }
         finally
         {
-            notified = notified || !Dequeue(waiter);
+            Dequeue(waiter); // no-op unless the await itself failed
             await Lock.ReacquireAfterWaitAsync(hold).ConfigureAwait(false);
         }
 
@@ -233,30 +239,14 @@ public sealed class OrderedCondition
         return result;
     }
 
-    private static async ValueTask<bool> WaitForWakeAsync(Task wake, int timeoutMs, CancellationToken cancellationToken)
+    private static readonly Action<object?> s_abandonWaiter = static state =>
     {
-        if (timeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled)
+        var waiter = (Waiter)state!;
+        if (waiter.Owner.Dequeue(waiter))
         {
-            await wake.ConfigureAwait(false);
-            return true;
+            waiter.Completion.TrySetResult(false);
         }
-
-        if (wake.IsCompleted || timeoutMs == 0)
-        {
-            return wake.IsCompleted;
-        }
-
-        using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task delay = Task.Delay(timeoutMs, delayCancellation.Token);
-        Task first = await Task.WhenAny(new[] { wake, delay }).ConfigureAwait(false);
-        if (first == wake)
-        {
-            delayCancellation.Cancel();
-            return true;
-        }
-
-        return false;
-    }
+    };
 
     private void RequireHeld(string operation)
     {
@@ -272,7 +262,7 @@ public sealed class OrderedCondition
     private Waiter Enqueue(string operation)
     {
         RequireHeld(operation);
-        var waiter = new Waiter();
+        var waiter = new Waiter(this);
         lock (_gate)
         {
             waiter.Prev = _tail;
@@ -380,8 +370,11 @@ public sealed class OrderedCondition
     private sealed class Waiter
     {
         internal readonly TaskCompletionSource<bool> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        internal readonly OrderedCondition Owner;
         internal Waiter? Next;
         internal Waiter? Prev;
         internal bool Queued;
+
+        internal Waiter(OrderedCondition owner) => Owner = owner;
     }
 }

@@ -17,6 +17,8 @@ namespace OrderedLocks;
 //   a running thread may barge in, which keeps throughput high under contention (no convoys).
 //   A woken waiter that loses re-queues at the head with Handoff set, and the next release hands
 //   the lock to it directly, so a waiter is bypassed at most once per wake-up (no starvation).
+//   Asynchronous waiters are always handed the lock: they resume only after a thread-pool hop,
+//   during which running threads would otherwise keep taking the lock.
 // - Internal lock order: _gate is a leaf lock; nothing else is acquired while holding it, and
 //   waiters' completions are run after leaving it.
 public abstract partial class OrderedLockBase
@@ -185,7 +187,7 @@ public abstract partial class OrderedLockBase
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Waiter? waiter = EnqueueOrLock(handoff, out token);
+            Waiter? waiter = EnqueueOrLock(handoff, out token, atHead: handoff);
             if (waiter is null)
             {
                 return token;
@@ -239,65 +241,71 @@ public abstract partial class OrderedLockBase
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Waiter? waiter = EnqueueOrLock(handoff, out int token);
+            int remaining = RemainingMs(deadline);
+            if (remaining == 0 && handoff)
+            {
+                return 0;
+            }
+
+            // Asynchronous waiters are always handed the lock (queued in FIFO order): a woken async
+            // waiter resumes only after a thread-pool hop, and running threads would take the lock
+            // in that gap again and again (starvation under load).
+            Waiter? waiter = EnqueueOrLock(handoff: true, out int token, atHead: handoff);
             if (waiter is null)
             {
                 return token;
             }
 
-            bool completed = await WaitForWaiterAsync(waiter, RemainingMs(deadline), cancellationToken).ConfigureAwait(false);
-            if (!completed)
+            using (WaitAbandonment.Arm(remaining, cancellationToken, s_abandonWaiter, waiter))
             {
-                if (AbandonWaiter(waiter, out token))
-                {
+                await waiter.Completion.Task.ConfigureAwait(false);
+            }
+
+            switch (waiter.Status)
+            {
+                case WaiterStatus.Granted:
+                    return waiter.GrantedToken;
+                case WaiterStatus.Abandoned:
                     cancellationToken.ThrowIfCancellationRequested();
-                    return 0; // timed out
-                }
+                    return 0; // timed out; the waiter left the queue
+                default:
+                    // Woken to compete: take the lock if it is free. If a barging thread holds it,
+                    // its release wakes the next waiter, so giving up here loses no wake-up.
+                    token = TryLockBarging();
+                    if (token != 0)
+                    {
+                        return token;
+                    }
 
-                return token;
+                    handoff = true;
+                    break;
             }
-
-            token = ClaimAfterWake(waiter);
-            if (token != 0)
-            {
-                return token;
-            }
-
-            handoff = true;
         }
     }
 
-    private static async ValueTask<bool> WaitForWaiterAsync(Waiter waiter, int timeoutMs, CancellationToken cancellationToken)
+    // Timeout or cancellation of an asynchronous waiter: leaves the queue if still waiting.
+    private static readonly Action<object?> s_abandonWaiter = static state =>
     {
-        Task wake = waiter.Completion.Task;
-        if (timeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled)
+        var waiter = (Waiter)state!;
+        if (waiter.Owner.TryAbandon(waiter))
         {
-            await wake.ConfigureAwait(false);
+            waiter.Completion.TrySetResult(false);
+        }
+    };
+
+    private bool TryAbandon(Waiter waiter)
+    {
+        lock (_gate)
+        {
+            if (waiter.Status != WaiterStatus.Waiting)
+            {
+                return false;
+            }
+
+            Remove(waiter);
+            waiter.Status = WaiterStatus.Abandoned;
             return true;
         }
-
-        if (wake.IsCompleted)
-        {
-            return true;
-        }
-
-        if (timeoutMs == 0)
-        {
-            return false;
-        }
-
-        // Task.Delay observes both the timeout and the token; Task.WhenAny over an array is
-        // understood by Coyote (unlike the span overload).
-        using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task delay = Task.Delay(timeoutMs, delayCancellation.Token);
-        Task first = await Task.WhenAny(new[] { wake, delay }).ConfigureAwait(false);
-        if (first == wake)
-        {
-            delayCancellation.Cancel();
-            return true;
-        }
-
-        return false;
     }
 
     private int SpinForLock(int timeoutMs)
@@ -317,7 +325,7 @@ public abstract partial class OrderedLockBase
     }
 
     // Under _gate: either takes the lock (returns null and the token) or queues a waiter.
-    private Waiter? EnqueueOrLock(bool handoff, out int token)
+    private Waiter? EnqueueOrLock(bool handoff, out int token, bool atHead)
     {
         lock (_gate)
         {
@@ -339,8 +347,8 @@ public abstract partial class OrderedLockBase
                 }
             }
 
-            var waiter = new Waiter(handoff);
-            if (handoff)
+            var waiter = new Waiter(this, handoff);
+            if (atHead)
             {
                 EnqueueFirst(waiter);
             }
@@ -490,11 +498,16 @@ public abstract partial class OrderedLockBase
     {
         internal readonly TaskCompletionSource<bool> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         internal readonly bool Handoff;
+        internal readonly OrderedLockBase Owner;
         internal Waiter? Next;
         internal Waiter? Prev;
         internal WaiterStatus Status;
         internal int GrantedToken;
 
-        internal Waiter(bool handoff) => Handoff = handoff;
+        internal Waiter(OrderedLockBase owner, bool handoff)
+        {
+            Owner = owner;
+            Handoff = handoff;
+        }
     }
 }

@@ -132,29 +132,29 @@ public sealed partial class ReentrantOrderedLock
             return new ValueTask<LockScope>(PushThreadFrame());
         }
 
-        Decision decision = Decide(pending.Parent, pending, out LockScope entered, out Task? frameChanged);
+        Decision decision = Decide(pending.Parent, pending, out LockScope entered, out FrameWaiter? frameWaiter);
         if (decision == Decision.Reenter)
         {
             return new ValueTask<LockScope>(entered);
         }
 
-        return AcquireSlowAsync(pending, decision, frameChanged, timeoutMs, cancellationToken);
+        return AcquireSlowAsync(pending, decision, frameWaiter, timeoutMs, cancellationToken);
     }
 
-    private async ValueTask<LockScope> AcquireSlowAsync(HoldNode node, Decision decision, Task? frameChanged, int timeoutMs, CancellationToken cancellationToken)
+    private async ValueTask<LockScope> AcquireSlowAsync(HoldNode node, Decision decision, FrameWaiter? frameWaiter, int timeoutMs, CancellationToken cancellationToken)
     {
         long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         try
         {
             while (decision == Decision.WaitFrame)
             {
-                if (!await WaitFrameChangeAsync(frameChanged!, Remaining(deadline), cancellationToken).ConfigureAwait(false))
+                if (!await WaitFrameChangeAsync(frameWaiter!, Remaining(deadline), cancellationToken).ConfigureAwait(false))
                 {
                     node.Fail();
                     return default;
                 }
 
-                decision = Decide(node.Parent, node, out LockScope entered, out frameChanged);
+                decision = Decide(node.Parent, node, out LockScope entered, out frameWaiter);
                 if (decision == Decision.Reenter)
                 {
                     return entered;
@@ -192,7 +192,7 @@ public sealed partial class ReentrantOrderedLock
             // Possibly a synchronous re-entry into a flow-held lock: frames there carry nodes.
             var node = new HoldNode(this, chain);
             Decision decision;
-            while ((decision = Decide(chain, node, out LockScope entered, out Task? frameChanged)) != Decision.Contend)
+            while ((decision = Decide(chain, node, out LockScope entered, out FrameWaiter? frameWaiter)) != Decision.Contend)
             {
                 if (decision == Decision.Reenter)
                 {
@@ -200,7 +200,7 @@ public sealed partial class ReentrantOrderedLock
                     return entered;
                 }
 
-                if (!WaitFrameChange(frameChanged!, Remaining(deadline), cancellationToken))
+                if (!WaitFrameChange(frameWaiter!, Remaining(deadline), cancellationToken))
                 {
                     return default;
                 }
@@ -227,10 +227,10 @@ public sealed partial class ReentrantOrderedLock
     }
 
     // Decides, under _frameGate, and performs a flow re-entry when that is the decision.
-    private Decision Decide(HoldNode? chain, HoldNode node, out LockScope entered, out Task? frameChanged)
+    private Decision Decide(HoldNode? chain, HoldNode node, out LockScope entered, out FrameWaiter? frameWaiter)
     {
         entered = default;
-        frameChanged = null;
+        frameWaiter = null;
         lock (_frameGate)
         {
             HoldNode? top = _flowTop;
@@ -251,7 +251,8 @@ public sealed partial class ReentrantOrderedLock
 
             if (ChainHoldsFrameLocked(chain))
             {
-                frameChanged = (_frameChanged ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                frameWaiter = new FrameWaiter(this);
+                (_frameWaiters ??= new List<FrameWaiter>()).Add(frameWaiter);
                 return Decision.WaitFrame;
             }
 
@@ -346,37 +347,59 @@ public sealed partial class ReentrantOrderedLock
         return false;
     }
 
-    private static bool WaitFrameChange(Task frameChanged, int timeoutMs, CancellationToken cancellationToken)
+    // Blocks until the innermost frame changes; false on timeout. The waiter never stays listed.
+    private bool WaitFrameChange(FrameWaiter waiter, int timeoutMs, CancellationToken cancellationToken)
     {
-        if (timeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled)
+        bool changed;
+        try
         {
-            frameChanged.Wait();
-            return true;
+            changed = timeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled
+                ? WaitInfinite(waiter.Completion.Task)
+                : waiter.Completion.Task.Wait(timeoutMs, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            if (TryAbandon(waiter))
+            {
+                throw;
+            }
+
+            return true; // signalled while being cancelled: decide again
         }
 
-        return frameChanged.Wait(timeoutMs, cancellationToken);
+        return changed || !TryAbandon(waiter);
+
+        static bool WaitInfinite(Task task)
+        {
+            task.Wait();
+            return true;
+        }
     }
 
-    private static async ValueTask<bool> WaitFrameChangeAsync(Task frameChanged, int timeoutMs, CancellationToken cancellationToken)
+    private static async ValueTask<bool> WaitFrameChangeAsync(FrameWaiter waiter, int timeoutMs, CancellationToken cancellationToken)
     {
-        if (timeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled)
+        bool changed;
+        using (WaitAbandonment.Arm(timeoutMs, cancellationToken, s_abandonFrameWaiter, waiter))
         {
-            await frameChanged.ConfigureAwait(false);
-            return true;
+            changed = await waiter.Completion.Task.ConfigureAwait(false);
         }
 
-        using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task delay = Task.Delay(timeoutMs, delayCancellation.Token);
-        Task first = await Task.WhenAny(new[] { frameChanged, delay }).ConfigureAwait(false);
-        if (first == frameChanged)
+        if (!changed)
         {
-            delayCancellation.Cancel();
-            return true;
+            cancellationToken.ThrowIfCancellationRequested();
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        return false;
+        return changed;
     }
+
+    private static readonly Action<object?> s_abandonFrameWaiter = static state =>
+    {
+        var waiter = (FrameWaiter)state!;
+        if (waiter.Owner.TryAbandon(waiter))
+        {
+            waiter.Completion.TrySetResult(false);
+        }
+    };
 
     private static int Remaining(long deadline)
     {

@@ -63,7 +63,7 @@ public sealed partial class ReentrantOrderedLock
     private void ReleaseFlowFrame(int seq, HoldNode node)
     {
         int token = 0;
-        TaskCompletionSource<bool>? frameChanged;
+        List<FrameWaiter>? frameWaiters;
         lock (_frameGate)
         {
             int index = FindFrame(seq);
@@ -95,11 +95,11 @@ public sealed partial class ReentrantOrderedLock
                 _ownerThreadId = 0;
             }
 
-            frameChanged = _frameChanged;
-            _frameChanged = null;
+            frameWaiters = _frameWaiters;
+            _frameWaiters = null;
         }
 
-        frameChanged?.TrySetResult(true);
+        SignalFrameWaiters(frameWaiters);
         if (token != 0)
         {
             Unlock(token);
@@ -139,7 +139,7 @@ public sealed partial class ReentrantOrderedLock
         }
 
         int token;
-        TaskCompletionSource<bool>? frameChanged;
+        List<FrameWaiter>? frameWaiters;
         var hold = new WaitHold();
         lock (_frameGate)
         {
@@ -155,11 +155,11 @@ public sealed partial class ReentrantOrderedLock
             _baseToken = 0;
             _flowTop = null;
             _ownerThreadId = 0;
-            frameChanged = _frameChanged;
-            _frameChanged = null;
+            frameWaiters = _frameWaiters;
+            _frameWaiters = null;
         }
 
-        frameChanged?.TrySetResult(true);
+        SignalFrameWaiters(frameWaiters);
         if (hold.TrackedOnThread)
         {
             HeldLocks.PopThread(this, token);

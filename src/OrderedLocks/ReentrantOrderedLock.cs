@@ -50,8 +50,9 @@ public sealed partial class ReentrantOrderedLock : OrderedLockBase
     // Flow-held: the node of the innermost frame (the frame re-entry is granted against).
     private HoldNode? _flowTop;
 
-    // Completed (under _frameGate) whenever the innermost frame changes, to wake frame waiters.
-    private TaskCompletionSource<bool>? _frameChanged;
+    // Flows waiting for the innermost frame to change (see Decision.WaitFrame). Swapped out under
+    // _frameGate whenever the innermost frame changes, and completed after leaving it.
+    private List<FrameWaiter>? _frameWaiters;
 
     /// <summary>Initializes a new reentrant lock.</summary>
     /// <param name="name">The name used in diagnostics; defaults to "ReentrantOrderedLock#id".</param>
@@ -124,6 +125,37 @@ public sealed partial class ReentrantOrderedLock : OrderedLockBase
         }
 
         return false;
+    }
+
+    // Wakes every frame waiter taken out of the list (outside _frameGate).
+    private static void SignalFrameWaiters(List<FrameWaiter>? waiters)
+    {
+        if (waiters is not null)
+        {
+            foreach (FrameWaiter waiter in waiters)
+            {
+                waiter.Completion.TrySetResult(true);
+            }
+        }
+    }
+
+    // Removes a frame waiter that gave up; false when it was already signalled.
+    private bool TryAbandon(FrameWaiter waiter)
+    {
+        lock (_frameGate)
+        {
+            return _frameWaiters is not null && _frameWaiters.Remove(waiter);
+        }
+    }
+
+    // A flow waiting for the innermost frame to change; completed with true when it changes,
+    // with false when the wait is abandoned (timeout, cancellation).
+    private sealed class FrameWaiter
+    {
+        internal readonly TaskCompletionSource<bool> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        internal readonly ReentrantOrderedLock Owner;
+
+        internal FrameWaiter(ReentrantOrderedLock owner) => Owner = owner;
     }
 
     // A frame of the lock: one acquisition (the first, or a re-entry) not yet released.

@@ -199,7 +199,7 @@ public sealed class AcquireAllTests
             }
         });
 
-        await Task.WhenAll(forward, backward, mixed).WaitAsync(TestTimeouts.Hang);
+        await Task.WhenAll(new[] { forward, backward, mixed }).WaitAsync(TestTimeouts.Hang);
 
         Assert.Equal(0, overlaps);
         Locks.AssertFree(a, b, c);

@@ -210,7 +210,7 @@ public sealed class HeldLockTrackingTests
         }
 
         parentReleased.SetResult();
-        await Task.WhenAny(childFirstPartDone.Task, child).Unwrap().WaitAsync(TestTimeouts.Hang);
+        await Task.WhenAny(new[] { childFirstPartDone.Task, child }).Unwrap().WaitAsync(TestTimeouts.Hang);
         Assert.False(child.IsCompleted, child.Exception?.ToString());
         LockScope again = await l.AcquireAsync();
         parentHoldsAgain.SetResult();

@@ -339,7 +339,7 @@ public sealed class OrderedLockTests
             }
         }
 
-        await Task.WhenAll(Sync(), Sync(), Task.Run(Async), Task.Run(Async)).WaitAsync(TestTimeouts.Hang);
+        await Task.WhenAll(new[] { Sync(), Sync(), Task.Run(Async), Task.Run(Async) }).WaitAsync(TestTimeouts.Hang);
 
         Assert.Equal(0, maxInside);
         Assert.Equal(4L * Iterations, counter);
@@ -377,7 +377,7 @@ public sealed class OrderedLockTests
         await Poll.WaitersAsync(l, 2);
 
         holder.Dispose();
-        await Task.WhenAll(first, second).WaitAsync(TestTimeouts.Hang);
+        await Task.WhenAll(new[] { first, second }).WaitAsync(TestTimeouts.Hang);
 
         Assert.Equal(new[] { "first", "second" }, order.ToArray());
         Locks.AssertFree(l);

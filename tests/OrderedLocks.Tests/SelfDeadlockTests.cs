@@ -220,7 +220,7 @@ public sealed class SelfDeadlockTests
         })).ToArray();
 
         Task all = Task.WhenAll(children);
-        await Task.WhenAny(all, Task.Delay(TestTimeouts.Hang));
+        await Task.WhenAny(new[] { all, Task.Delay(TestTimeouts.Hang) });
 
         Assert.True(all.IsCompleted, "a forked child waiting for its parent's lock hangs (NeoSmart case)");
         foreach (Task child in children)

@@ -177,7 +177,7 @@ internal static class Locks
     /// <summary>Asserts that awaiting <paramref name="task"/> does not complete within <see cref="TestTimeouts.NotYet"/>.</summary>
     public static async Task AssertPendingAsync(Task task, string what)
     {
-        Task first = await Task.WhenAny(task, Task.Delay(TestTimeouts.NotYet));
+        Task first = await Task.WhenAny(new[] { task, Task.Delay(TestTimeouts.NotYet) });
         Assert.False(ReferenceEquals(first, task), $"{what} should still be waiting, but it completed ({task.Status}).");
     }
 }

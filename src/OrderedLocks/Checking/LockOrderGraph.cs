@@ -52,6 +52,10 @@ internal static class LockOrderGraph
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static LockOrderViolation? OnNewEdge(LockGraphNode source, LockGraphNode target, ReadOnlySpan<OrderedLockBase> alsoHeld)
     {
+        // Capture the stack before taking the gate: the first capture with file information loads
+        // symbols (hundreds of ms), and no other thread may learn an edge meanwhile. Two threads
+        // racing on the same new edge both capture; the second one's stack is dropped.
+        var firstSeen = new StackTrace(3, true);
         List<LockGraphEdge>? pathBack;
         lock (s_gate)
         {
@@ -64,7 +68,7 @@ internal static class LockOrderGraph
             if (pathBack is null || LockOrderPolicy.s_action == LockViolationAction.Report)
             {
                 // A reported cycle's edge is kept, so the same acquisition is reported once.
-                source.AddEdge(new LockGraphEdge(target, Environment.CurrentManagedThreadId, new StackTrace(3, true)), s_epoch);
+                source.AddEdge(new LockGraphEdge(target, Environment.CurrentManagedThreadId, firstSeen), s_epoch);
                 s_edgeCount++;
             }
         }

@@ -364,7 +364,7 @@ public sealed class Jsr166ConditionPortTests
             Concurrent.WaitUntil(() => lockObject.QueuedWaiterCount == 2, "the second woken waiter queues for the lock");
         }
 
-        Concurrent.Join(Task.WhenAll(first, second), "the waiters");
+        Concurrent.Join(Task.WhenAll(new[] { first, second }), "the waiters");
         Assert.Equal(new[] { 1, 2 }, order);
     }
 
@@ -400,7 +400,7 @@ public sealed class Jsr166ConditionPortTests
             await Concurrent.WaitUntilAsync(() => lockObject.QueuedWaiterCount == 2, "the second woken waiter queues for the lock");
         }
 
-        await Concurrent.Within(Task.WhenAll(first, second), "the waiters");
+        await Concurrent.Within(Task.WhenAll(new[] { first, second }), "the waiters");
         Assert.Equal(new[] { 1, 2 }, order);
     }
 

@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>Time spent in the engine (Stopwatch ticks), read by the benchmark.</summary>
+internal static class EngineTelemetry
+{
+    public static long WalkTicks;
+    public static long GraphTicks;
+}
+
+/// <summary>The result of walking one operation block: its summaries and its method-local findings.</summary>
+internal sealed class BlockResult
+{
+    public static readonly BlockResult Empty = new(ImmutableArray<MethodSummary>.Empty, ImmutableArray<LocalFinding>.Empty);
+
+    public BlockResult(ImmutableArray<MethodSummary> summaries, ImmutableArray<LocalFinding> findings)
+    {
+        Summaries = summaries;
+        Findings = findings;
+    }
+
+    public ImmutableArray<MethodSummary> Summaries { get; }
+
+    public ImmutableArray<LocalFinding> Findings { get; }
+}
+
+/// <summary>
+/// The compilation-wide lock model shared by every OrderedLocks analyzer: each operation block is
+/// walked once (whichever analyzer asks first), and the lock graph is built once at compilation end.
+/// </summary>
+/// <remarks>
+/// Every rule analyzer asks for every operation block, so by the time any of them reaches its
+/// compilation-end action all blocks have been summarised; the graph is then built lazily, once.
+/// </remarks>
+internal sealed class LockModel
+{
+    private static readonly ConditionalWeakTable<Compilation, LockModel> s_models = new();
+
+    private readonly ConcurrentDictionary<ISymbol, Lazy<BlockResult>> _blocks = new(SymbolEqualityComparer.Default);
+    private readonly Lazy<LockGraph> _graph;
+
+    private LockModel(Compilation compilation)
+    {
+        Compilation = compilation;
+        Types = new KnownTypes(compilation);
+        _graph = new Lazy<LockGraph>(
+            () =>
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                var graph = new LockGraph(this);
+                Interlocked.Add(ref EngineTelemetry.GraphTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+                return graph;
+            },
+            LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public Compilation Compilation { get; }
+
+    public KnownTypes Types { get; }
+
+    /// <summary>Delegate-typed fields, properties, events, locals and parameters → the methods and lambdas stored in them.</summary>
+    public ConcurrentDictionary<ISymbol, ConcurrentBag<IMethodSymbol>> DelegateBindings { get; } = new(SymbolEqualityComparer.Default);
+
+    /// <summary>Methods used as delegates: they have callers the model cannot see.</summary>
+    public ConcurrentDictionary<ISymbol, byte> EscapedMethods { get; } = new(SymbolEqualityComparer.Default);
+
+    /// <summary>SemaphoreSlim members → initial counts of every creation assigned to them (-1 when not constant).</summary>
+    public ConcurrentDictionary<ISymbol, ConcurrentBag<int>> SemaphoreCounts { get; } = new(SymbolEqualityComparer.Default);
+
+    /// <summary>Ordered lock members → the constant rank passed to their constructor.</summary>
+    public ConcurrentDictionary<ISymbol, int> CreationRanks { get; } = new(SymbolEqualityComparer.Default);
+
+    /// <summary>OrderedCondition members → the lock they were created over.</summary>
+    public ConcurrentDictionary<ISymbol, LockKey> ConditionLocks { get; } = new(SymbolEqualityComparer.Default);
+
+    /// <summary>All summaries, filled as blocks are walked.</summary>
+    public ConcurrentBag<MethodSummary> Summaries { get; } = new();
+
+    public static LockModel For(Compilation compilation) => s_models.GetValue(compilation, static c => new LockModel(c));
+
+    public BlockResult Summarize(OperationBlockAnalysisContext context)
+    {
+        ISymbol owner = context.OwningSymbol;
+        if (_blocks.TryGetValue(owner, out Lazy<BlockResult>? existing))
+        {
+            return existing.Value;
+        }
+
+        ImmutableArray<IOperation> blocks = context.OperationBlocks;
+        Lazy<BlockResult> lazy = _blocks.GetOrAdd(
+            owner,
+            _ => new Lazy<BlockResult>(() => Walk(owner, blocks), LazyThreadSafetyMode.ExecutionAndPublication));
+        return lazy.Value;
+    }
+
+    public LockGraph GetGraph() => _graph.Value;
+
+    private BlockResult Walk(ISymbol owner, ImmutableArray<IOperation> blocks)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        BlockResult result = MethodWalker.Walk(this, owner, blocks);
+        Interlocked.Add(ref EngineTelemetry.WalkTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        foreach (MethodSummary summary in result.Summaries)
+        {
+            Summaries.Add(summary);
+        }
+
+        return result;
+    }
+
+    public void AddBinding(ISymbol holder, IMethodSymbol target)
+        => DelegateBindings.GetOrAdd(holder.OriginalDefinition, static _ => new ConcurrentBag<IMethodSymbol>()).Add(target);
+
+    public IReadOnlyCollection<IMethodSymbol> GetBindings(ISymbol holder)
+        => DelegateBindings.TryGetValue(holder.OriginalDefinition, out ConcurrentBag<IMethodSymbol>? bag) ? bag : Array.Empty<IMethodSymbol>();
+
+    /// <summary>Declared rank of a lock member: <c>[LockRank(n)]</c> or a constant non-zero <c>rank:</c> constructor argument.</summary>
+    public int? GetDeclaredRank(LockKey key)
+    {
+        if (key.Kind != LockKeyKind.Member)
+        {
+            return null;
+        }
+
+        if (Types.LockRankAttribute is not null)
+        {
+            foreach (AttributeData attribute in key.Symbol.GetAttributes())
+            {
+                if (KnownTypes.Is(attribute.AttributeClass, Types.LockRankAttribute)
+                    && attribute.ConstructorArguments.Length == 1
+                    && attribute.ConstructorArguments[0].Value is int rank)
+                {
+                    return rank;
+                }
+            }
+        }
+
+        return CreationRanks.TryGetValue(key.Symbol, out int creationRank) ? creationRank : null;
+    }
+
+    /// <summary>True unless the key is a SemaphoreSlim that is not created with an initial count of one.</summary>
+    public bool IsMutex(Hold hold)
+    {
+        if (hold.Key.Kind == LockKeyKind.Local)
+        {
+            // Method-local identities only serve the condition rules, never the order graph.
+            return false;
+        }
+
+        if (hold.Kind != HoldKind.Semaphore)
+        {
+            return true;
+        }
+
+        if (!SemaphoreCounts.TryGetValue(hold.Key.Symbol, out ConcurrentBag<int>? counts) || counts.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (int count in counts)
+        {
+            if (count != 1)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static IEnumerable<T> Snapshot<T>(ConcurrentBag<T> bag) => bag.ToArray();
+}

@@ -1,0 +1,205 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>How a lock is held; decides reentrancy and thread ownership.</summary>
+internal enum HoldKind
+{
+    /// <summary><c>lock</c> on an object, Monitor.Enter, [MethodImpl(Synchronized)]: reentrant, thread-owned.</summary>
+    Monitor,
+
+    /// <summary>System.Threading.Lock: reentrant, thread-owned.</summary>
+    ThreadingLock,
+
+    /// <summary>SemaphoreSlim with an initial count of one: not reentrant, not thread-owned.</summary>
+    Semaphore,
+
+    /// <summary>ReaderWriterLockSlim write or upgradeable lock: thread-owned, not recursive by default.</summary>
+    ReaderWriterWrite,
+
+    /// <summary>OrderedLock.Acquire / TryAcquire / AcquireAll: thread-owned, not reentrant.</summary>
+    OrderedSync,
+
+    /// <summary>OrderedLock.AcquireAsync / AcquireAllAsync: owned by the async flow, not reentrant.</summary>
+    OrderedAsync,
+
+    /// <summary>ReentrantOrderedLock.Acquire: thread-owned, reentrant.</summary>
+    ReentrantSync,
+
+    /// <summary>ReentrantOrderedLock.AcquireAsync: owned by the async flow, reentrant.</summary>
+    ReentrantAsync,
+
+    /// <summary><c>using (await x.LockAsync())</c> shape on any type (Nito, NeoSmart, home-grown): not reentrant.</summary>
+    AsyncLock,
+}
+
+/// <summary>One lock held at a program point.</summary>
+internal sealed class Hold
+{
+    public Hold(LockKey key, string instance, bool onThis, HoldKind kind, Location location, object? owner, ISymbol? scopeLocal, bool isTry)
+    {
+        Key = key;
+        Instance = instance;
+        OnThis = onThis;
+        Kind = kind;
+        Location = location;
+        Owner = owner;
+        ScopeLocal = scopeLocal;
+        IsTry = isTry;
+    }
+
+    public LockKey Key { get; }
+
+    /// <summary>Source text naming the instance (<c>this</c> for the method's own object or a static lock).</summary>
+    public string Instance { get; }
+
+    /// <summary>The lock belongs to the method's own <c>this</c> (or is static).</summary>
+    public bool OnThis { get; }
+
+    public HoldKind Kind { get; }
+
+    public Location Location { get; }
+
+    /// <summary>The operation (lock, using, block) whose end releases the hold; null for flow-released holds.</summary>
+    public object? Owner { get; }
+
+    /// <summary>The local that holds the scope, released by its Dispose.</summary>
+    public ISymbol? ScopeLocal { get; }
+
+    public bool IsTry { get; }
+
+    public bool IsThreadOwned => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReaderWriterWrite or HoldKind.OrderedSync or HoldKind.ReentrantSync;
+
+    public bool IsReentrant => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReentrantSync or HoldKind.ReentrantAsync;
+}
+
+/// <summary>An acquisition of <see cref="Lock"/> while <see cref="Held"/> were held.</summary>
+internal sealed class Acquisition
+{
+    public Acquisition(Hold @lock, ImmutableArray<Hold> held, bool isTry)
+    {
+        Lock = @lock;
+        Held = held;
+        IsTry = isTry;
+    }
+
+    public Hold Lock { get; }
+
+    public ImmutableArray<Hold> Held { get; }
+
+    /// <summary>A timed or non-blocking attempt: it cannot wait forever, so it closes no deadlock cycle.</summary>
+    public bool IsTry { get; }
+}
+
+/// <summary>A call (method, accessor, constructor, delegate, event) made while <see cref="Held"/> were held.</summary>
+internal sealed class CallSite
+{
+    public CallSite(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> held, Location location, CallReceiver receiver)
+    {
+        Receiver = receiver;
+        Target = target;
+        DelegateSymbol = delegateSymbol;
+        ReceiverIsThis = receiverIsThis;
+        Held = held;
+        Location = location;
+    }
+
+    public IMethodSymbol? Target { get; }
+
+    public CallReceiver Receiver { get; }
+
+    /// <summary>For a delegate or event invocation: the field, property, event, local or parameter invoked.</summary>
+    public ISymbol? DelegateSymbol { get; }
+
+    public bool ReceiverIsThis { get; }
+
+    public ImmutableArray<Hold> Held { get; }
+
+    public Location Location { get; }
+}
+
+/// <summary>What a call's receiver is: the caller's own object, another object named by a parameter or local, or something else.</summary>
+internal enum CallReceiver
+{
+    This,
+    ParameterOrLocal,
+    Other,
+}
+
+/// <summary>Which condition API a <see cref="ConditionUse"/> calls.</summary>
+internal enum ConditionUseKind
+{
+    OrderedWait,
+    OrderedNotify,
+    MonitorWait,
+    MonitorPulse,
+}
+
+/// <summary>A Wait / Notify / Pulse call and the locks held there.</summary>
+internal sealed class ConditionUse
+{
+    public ConditionUse(ConditionUseKind kind, LockKey? requiredLock, string instance, string display, ImmutableArray<Hold> held, Location location)
+    {
+        Kind = kind;
+        RequiredLock = requiredLock;
+        Instance = instance;
+        Display = display;
+        Held = held;
+        Location = location;
+    }
+
+    public ConditionUseKind Kind { get; }
+
+    /// <summary>For Monitor: the monitor's key. For OrderedCondition: the condition member's key (bound to its lock later).</summary>
+    public LockKey? RequiredLock { get; }
+
+    public string Instance { get; }
+
+    public string Display { get; }
+
+    public ImmutableArray<Hold> Held { get; }
+
+    public Location Location { get; }
+}
+
+/// <summary>A diagnostic found while walking one method, reported by the rule's analyzer.</summary>
+internal sealed class LocalFinding
+{
+    public LocalFinding(string ruleId, Location location, ImmutableArray<Location> additional, ImmutableDictionary<string, string?> properties, params object[] args)
+    {
+        RuleId = ruleId;
+        Location = location;
+        Additional = additional;
+        Properties = properties;
+        Args = args;
+    }
+
+    public string RuleId { get; }
+
+    public Location Location { get; }
+
+    public ImmutableArray<Location> Additional { get; }
+
+    public ImmutableDictionary<string, string?> Properties { get; }
+
+    public object[] Args { get; }
+}
+
+/// <summary>What one method (or accessor, constructor, lambda, local function) does with locks.</summary>
+internal sealed class MethodSummary
+{
+    public MethodSummary(IMethodSymbol method)
+    {
+        Method = method;
+    }
+
+    public IMethodSymbol Method { get; }
+
+    public List<Acquisition> Acquisitions { get; } = new();
+
+    public List<CallSite> Calls { get; } = new();
+
+    public List<ConditionUse> ConditionUses { get; } = new();
+}

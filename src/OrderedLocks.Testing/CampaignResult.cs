@@ -1,0 +1,57 @@
+namespace OrderedLocks.Testing;
+
+/// <summary>The outcome of one campaign run with one strategy.</summary>
+public sealed record CampaignResult
+{
+    /// <summary>Gets the campaign's name (for the built-in scenarios: the scenario).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets the campaign's variant (for example <c>raw-lock</c> or <c>acquire-all</c>); may be empty.</summary>
+    public required string Variant { get; init; }
+
+    /// <summary>Gets the strategy used.</summary>
+    public required CampaignStrategy Strategy { get; init; }
+
+    /// <summary>Gets the number of iterations actually run (fewer than asked when stopped at the first bug).</summary>
+    public required uint IterationsRun { get; init; }
+
+    /// <summary>Gets the number of iterations that found a bug.</summary>
+    public required int Bugs { get; init; }
+
+    /// <summary>Gets the 1-based iteration of the first bug, or <see langword="null"/> when none was found.</summary>
+    public uint? FirstBugIteration { get; init; }
+
+    /// <summary>Gets the time from the start of the campaign to the first bug, when one was found.</summary>
+    public TimeSpan? TimeToFirstBug { get; init; }
+
+    /// <summary>Gets the wall-clock time of the whole run.</summary>
+    public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>Gets the Coyote bug reports (distinct messages).</summary>
+    public required IReadOnlyList<string> BugReports { get; init; }
+
+    /// <summary>Gets the invocations Coyote reported as uncontrolled (empty for a trustworthy run).</summary>
+    public required IReadOnlyList<string> UncontrolledInvocations { get; init; }
+
+    /// <summary>Gets the file the reproducible trace of the bug was written to, if any.</summary>
+    public string? TraceFile { get; init; }
+
+    /// <summary>Gets the reproducible trace of the bug (Coyote's format), if a bug was found.</summary>
+    public string? ReproducibleTrace { get; init; }
+
+    /// <summary>Gets a value indicating whether a bug was found.</summary>
+    public bool FoundBug => Bugs > 0;
+
+    /// <summary>Gets the first bug report, or <see langword="null"/>.</summary>
+    public string? FirstBugReport => BugReports.Count > 0 ? BugReports[0] : null;
+
+    /// <summary>Gets the iterations per second of the run.</summary>
+    public double IterationsPerSecond => Elapsed.TotalSeconds > 0 ? IterationsRun / Elapsed.TotalSeconds : 0;
+}
+
+/// <summary>The outcome of replaying a saved trace.</summary>
+/// <param name="Reproduced">Whether the replay hit a bug again.</param>
+/// <param name="BugReports">The bug reports of the replay.</param>
+/// <param name="ReadableTrace">Coyote's human-readable trace of the replayed schedule.</param>
+/// <param name="Elapsed">How long the replay took.</param>
+public sealed record ReplayResult(bool Reproduced, IReadOnlyList<string> BugReports, string ReadableTrace, TimeSpan Elapsed);

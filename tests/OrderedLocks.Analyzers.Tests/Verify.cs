@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace OrderedLocks.Analyzers.Tests;
+
+/// <summary>References of the running framework: tests need no reference-pack download.</summary>
+internal static class FrameworkReferences
+{
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_all = new(() =>
+    {
+        string directory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        return Directory.GetFiles(directory, "*.dll")
+            .Where(path => IsManagedReference(Path.GetFileName(path)))
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToImmutableArray();
+    });
+
+    public static ImmutableArray<MetadataReference> All => s_all.Value;
+
+    public static ReferenceAssemblies None { get; } = new("net-running");
+
+    private static bool IsManagedReference(string name)
+        => (name.StartsWith("System.", StringComparison.Ordinal) || name is "mscorlib.dll" or "netstandard.dll" || name.StartsWith("Microsoft.CSharp", StringComparison.Ordinal) || name.StartsWith("Microsoft.Win32.Primitives", StringComparison.Ordinal))
+            && !name.Contains("Native", StringComparison.Ordinal);
+}
+
+/// <summary>Runs one analyzer over raw-string sources with markup, with the OrderedLocks stub added.</summary>
+internal static class Verify<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    public static Task AnalyzerAsync(string source, params string[] moreSources)
+        => AnalyzerAsync(new[] { source }.Concat(moreSources).ToArray(), Array.Empty<DiagnosticResult>());
+
+    public static async Task AnalyzerAsync(string[] sources, DiagnosticResult[] expected, bool includeStub = true)
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+        {
+            ReferenceAssemblies = FrameworkReferences.None,
+            CompilerDiagnostics = CompilerDiagnostics.Errors,
+        };
+        Configure(test.TestState, sources, includeStub);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+
+    public static DiagnosticResult Diagnostic() => new DiagnosticResult(new TAnalyzer().SupportedDiagnostics[0]);
+
+    internal static void Configure(SolutionState state, string[] sources, bool includeStub)
+    {
+        for (int i = 0; i < sources.Length; i++)
+        {
+            state.Sources.Add(($"/0/Test{i}.cs", sources[i]));
+        }
+
+        if (includeStub)
+        {
+            state.Sources.Add(("/0/OrderedLocksStub.cs", Stub.Source));
+        }
+
+        state.AdditionalReferences.AddRange(FrameworkReferences.All);
+    }
+}
+
+/// <summary>Runs one analyzer and its code fix over before/after sources.</summary>
+internal static class VerifyFix<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static async Task CodeFixAsync(string source, string fixedSource)
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        {
+            ReferenceAssemblies = FrameworkReferences.None,
+            CompilerDiagnostics = CompilerDiagnostics.Errors,
+        };
+        Verify<TAnalyzer>.Configure(test.TestState, new[] { source }, includeStub: true);
+        Verify<TAnalyzer>.Configure(test.FixedState, new[] { fixedSource }, includeStub: true);
+        await test.RunAsync();
+    }
+}
