@@ -16,7 +16,9 @@ internal static class RewriteGuard
         string? coyoteReference = library.GetReferencedAssemblies()
             .Select(a => a.Name)
             .FirstOrDefault(n => n is not null && n.StartsWith("Microsoft.Coyote", StringComparison.OrdinalIgnoreCase));
-        bool rewrittenMark = library.GetCustomAttributesData()
+        // Checked only without a Coyote reference: reading a rewritten assembly's attributes can
+        // fail to resolve them, and the reference alone is enough to refuse.
+        bool rewrittenMark = coyoteReference is null && library.GetCustomAttributesData()
             .Any(a => a.AttributeType.FullName?.Contains("Coyote", StringComparison.OrdinalIgnoreCase) == true);
 
         if (coyoteReference is not null || rewrittenMark)
