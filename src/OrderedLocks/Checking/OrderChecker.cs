@@ -22,6 +22,21 @@ internal static class OrderChecker
     }
 
     /// <summary>
+    /// Checks a synchronous acquisition by the thread that owns <paramref name="threadHolds"/>
+    /// (the same check as <see cref="Check"/>, without looking the list up again).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CheckOnThread(OrderedLockBase target, LockOrderChecking mode, HeldLocks.ThreadHolds threadHolds)
+    {
+        Debug.Assert(mode != LockOrderChecking.Off, "Callers skip checking when it is off.");
+        Debug.Assert(ReferenceEquals(threadHolds, HeldLocks.CurrentThreadHolds), "The current thread's list.");
+        if (threadHolds.Count > 0 || HeldLocks.FlowTop is not null)
+        {
+            CheckSlow(target, mode, ReadOnlySpan<OrderedLockBase>.Empty, selfIsDeadlock: true);
+        }
+    }
+
+    /// <summary>
     /// Checks an acquisition of <paramref name="target"/> while holding what the thread and flow
     /// hold plus <paramref name="alsoHeld"/> (locks of the same set acquired before it).
     /// </summary>

@@ -51,6 +51,16 @@ internal static class HeldLocks
         get => (t_thread is { Count: > 0 }) || s_flow.Value is not null;
     }
 
+    /// <summary>Gets the current thread's list of synchronous holds, creating it on first use.</summary>
+    internal static ThreadHolds CurrentThreadHoldsOrCreate
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_thread ?? CreateThreadHolds();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ThreadHolds CreateThreadHolds() => t_thread = new ThreadHolds();
+
     /// <summary>Records a synchronous hold on the current thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void PushThread(OrderedLockBase lockObject, int token)
@@ -167,6 +177,10 @@ internal static class HeldLocks
     {
         internal Entry[] Items = new Entry[8];
         internal int Count;
+
+        // The owning thread's managed id, read once: cheaper than Environment.CurrentManagedThreadId
+        // on the acquisition fast path, which has the list in hand anyway.
+        internal readonly int ThreadId = Environment.CurrentManagedThreadId;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal void Push(OrderedLockBase lockObject, int token)

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Reflection;
+using BenchmarkDotNet.Attributes;
+
+namespace OrderedLocks.Benchmarks;
+
+/// <summary>
+/// <c>--interleaved</c>: a cross-check of the Ratio column that survives a loaded machine. For
+/// each benchmark class, runs all its benchmarks in one process in many short rounds, in a new
+/// random order every round, so a burst of load from other processes hits every method alike;
+/// reports the 10th percentile and the median of the per-round times, and their ratios to the
+/// class's baseline. The cost of the delegate call that drives each invocation is measured the
+/// same way (an empty method, 10th percentile) and subtracted. The 10th percentile is the
+/// figure to read on a loaded machine: load only adds time. No allocation figures: use BenchmarkDotNet's.
+/// </summary>
+internal static class InterleavedRunner
+{
+    private const int Rounds = 300;
+    private static readonly TimeSpan s_roundTarget = TimeSpan.FromMilliseconds(1);
+
+    internal static void Run(string? filter)
+    {
+        Type[] classes = typeof(InterleavedRunner).Assembly.GetTypes()
+            .Where(t => t.IsPublic && t.GetMethods().Any(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null))
+            .Where(t => filter is null || t.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .ToArray();
+        Type? exact = classes.FirstOrDefault(t => string.Equals(t.Name, filter, StringComparison.OrdinalIgnoreCase));
+        if (exact is not null)
+        {
+            classes = [exact];
+        }
+        if (classes.Length == 1)
+        {
+            RunClass(classes[0]);
+            return;
+        }
+
+        // Several classes: one child process each, like BenchmarkDotNet, so that the JIT's
+        // profile of one class's locks (guarded devirtualization) does not shape another's code.
+        Console.WriteLine($"Interleaved run: {Rounds} rounds of ~{s_roundTarget.TotalMilliseconds} ms per method, random order per round. Times are per operation; p10 is the figure to read on a loaded machine.");
+        foreach (Type type in classes)
+        {
+            string host = Environment.ProcessPath!;
+            var start = new ProcessStartInfo(host) { UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(InterleavedRunner).Assembly.Location);
+            }
+
+            start.ArgumentList.Add("--interleaved");
+            start.ArgumentList.Add(type.Name);
+            using var child = Process.Start(start)!;
+            child.WaitForExit();
+        }
+    }
+
+    private static void RunClass(Type type)
+    {
+        object instance = Activator.CreateInstance(type)!;
+        Invoke(type, instance, typeof(GlobalSetupAttribute));
+        var cases = type.GetMethods()
+            .Select(m => (Method: m, Attribute: m.GetCustomAttribute<BenchmarkAttribute>()))
+            .Where(c => c.Attribute is not null)
+            .Select(c => new Case(c.Attribute!.Description ?? c.Method.Name, c.Attribute.Baseline, c.Attribute.OperationsPerInvoke, ToAction(c.Method, instance)))
+            .ToList();
+        var overhead = new Case("(delegate call)", false, 1, static () => { });
+        var all = cases.Append(overhead).ToList();
+
+        foreach (Case c in all)
+        {
+            c.Calibrate();
+        }
+
+        var random = new Random(12345);
+        for (int round = 0; round < Rounds; round++)
+        {
+            foreach (Case c in all.OrderBy(_ => random.Next()))
+            {
+                c.Sample();
+            }
+        }
+
+        Invoke(type, instance, typeof(GlobalCleanupAttribute));
+        // The delegate call's own cost is taken at its 10th percentile for both columns: load
+        // only ever adds time, and subtracting a load-inflated median would bias the ratios.
+        double overheadP10 = overhead.Percentile(0.1);
+        double overheadMedian = overheadP10;
+        Case baseline = cases.First(c => c.Baseline);
+        double baseP10 = baseline.Net(0.1, overheadP10);
+        double baseMedian = baseline.Net(0.5, overheadMedian);
+        Console.WriteLine();
+        Console.WriteLine($"## {type.Name}");
+        Console.WriteLine();
+        Console.WriteLine("| Method | p10 | p10 ratio | median | median ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (Case c in cases)
+        {
+            double p10 = c.Net(0.1, overheadP10);
+            double median = c.Net(0.5, overheadMedian);
+            Console.WriteLine($"| {c.Name}{(c.Baseline ? " (baseline)" : string.Empty)} | {Format(p10)} | {p10 / baseP10:F2} | {Format(median)} | {median / baseMedian:F2} |");
+        }
+    }
+
+    private static string Format(double ns) => ns >= 1000 ? $"{ns / 1000:F2} us" : $"{ns:F2} ns";
+
+    private static void Invoke(Type type, object instance, Type attribute)
+    {
+        foreach (MethodInfo method in type.GetMethods().Where(m => m.GetCustomAttribute(attribute) is not null))
+        {
+            method.Invoke(instance, null);
+        }
+    }
+
+    private static Action ToAction(MethodInfo method, object instance)
+    {
+        if (method.ReturnType == typeof(void))
+        {
+            return method.CreateDelegate<Action>(instance);
+        }
+
+        Func<Task> asTask = method.CreateDelegate<Func<Task>>(instance);
+        return () => asTask().GetAwaiter().GetResult();
+    }
+
+    private sealed class Case(string name, bool baseline, int operationsPerInvoke, Action action)
+    {
+        private readonly List<double> _samples = new(Rounds);
+        private int _invocations = 1;
+
+        internal string Name { get; } = name;
+
+        internal bool Baseline { get; } = baseline;
+
+        internal void Calibrate()
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                Loop(_invocations); // warm up (and let tiering settle)
+            }
+
+            while (true)
+            {
+                long start = Stopwatch.GetTimestamp();
+                Loop(_invocations);
+                if (Stopwatch.GetElapsedTime(start) >= s_roundTarget || _invocations >= 1 << 24)
+                {
+                    return;
+                }
+
+                _invocations *= 2;
+            }
+        }
+
+        internal void Sample()
+        {
+            long start = Stopwatch.GetTimestamp();
+            Loop(_invocations);
+            _samples.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / _invocations);
+        }
+
+        // Time per operation, less the driving delegate's cost per invocation.
+        internal double Net(double quantile, double overheadPerInvocation) =>
+            (Percentile(quantile) - overheadPerInvocation) / operationsPerInvoke;
+
+        internal double Percentile(double quantile)
+        {
+            var sorted = _samples.Order().ToList();
+            return sorted[(int)(quantile * (sorted.Count - 1))];
+        }
+
+        private void Loop(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                action();
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using BenchmarkDotNet.Attributes;
+
+namespace OrderedLocks.Benchmarks;
+
+/// <summary>
+/// Figures "sync uncontended acquire+release, strict checking on" (target ≤ 1.5x, 0 B) and
+/// "checking off" (target ≤ 1.1x): one acquire and release on one thread, nothing else held,
+/// against <c>lock(object)</c> as the baseline. The other synchronous peers are shown for context.
+/// </summary>
+public class SyncUncontendedBenchmarks
+{
+    private readonly object _monitor = new();
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _semaphore = new(1, 1);
+    private readonly OrderedLock _strict = new("strict", checking: LockOrderChecking.Strict);
+    private readonly OrderedLock _off = new("off", checking: LockOrderChecking.Off);
+    private readonly OrderedLock _learned = new("learned", checking: LockOrderChecking.Learned);
+
+    [GlobalSetup]
+    public void Setup() => RewriteGuard.EnsureNormalBuild();
+
+    [Benchmark(Baseline = true, Description = "lock(object)")]
+    public void LockObject()
+    {
+        lock (_monitor)
+        {
+        }
+    }
+
+    [Benchmark(Description = "System.Threading.Lock")]
+    public void SystemThreadingLock()
+    {
+        lock (_lock)
+        {
+        }
+    }
+
+    [Benchmark(Description = "SemaphoreSlim.Wait")]
+    public void SemaphoreSlimWait()
+    {
+        _semaphore.Wait();
+        _semaphore.Release();
+    }
+
+    [Benchmark(Description = "OrderedLock Strict")]
+    public void OrderedLockStrict()
+    {
+        using (_strict.Acquire())
+        {
+        }
+    }
+
+    [Benchmark(Description = "OrderedLock Off")]
+    public void OrderedLockOff()
+    {
+        using (_off.Acquire())
+        {
+        }
+    }
+
+    [Benchmark(Description = "OrderedLock Learned")]
+    public void OrderedLockLearned()
+    {
+        using (_learned.Acquire())
+        {
+        }
+    }
+}
