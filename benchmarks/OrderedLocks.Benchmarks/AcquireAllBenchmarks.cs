@@ -33,6 +33,7 @@ public class AcquireAllBenchmarks
         }
     }
 
+#pragma warning disable OL0004 // nested on purpose: the benchmark measures a nested acquisition itself
     [Benchmark(Description = "2 nested Acquire")]
     public void Nested2()
     {
@@ -41,6 +42,7 @@ public class AcquireAllBenchmarks
         {
         }
     }
+#pragma warning restore OL0004
 
     [Benchmark(Description = "AcquireAll(2)")]
     public void AcquireAll2()
