@@ -22,11 +22,11 @@ public readonly struct LockScope : IDisposable
     private readonly HoldNode? _node;
     private readonly int _token;
 
-    // Reentrant locks: the sequence number of the frame this scope opened (0 otherwise).
-    private readonly int _seq;
-
-    // How the hold was recorded: see the Tracked* constants.
-    private readonly byte _tracking;
+    // Packed to keep the scope at 24 bytes (it is returned by value on every acquisition):
+    // reentrant locks store their frame's sequence number (never 0); other locks store whether
+    // the hold was recorded on the thread's list (a Tracked* value). A flow-tracked hold is the
+    // one with a node.
+    private readonly int _seqOrTracking;
 
     internal const byte NotTracked = 0;
     internal const byte TrackedOnThread = 1;
@@ -36,9 +36,8 @@ public readonly struct LockScope : IDisposable
     {
         _lock = lockObject;
         _token = token;
-        _tracking = tracking;
         _node = node;
-        _seq = seq;
+        _seqOrTracking = seq != 0 ? seq : tracking;
     }
 
     /// <summary>Gets the lock this scope holds, or <see langword="null"/> for a default scope.</summary>
@@ -59,9 +58,11 @@ public readonly struct LockScope : IDisposable
 
     internal int Token => _token;
 
-    internal int Seq => _seq;
+    // Reentrant locks only.
+    internal int Seq => _seqOrTracking;
 
-    internal byte Tracking => _tracking;
+    // Non-reentrant locks only.
+    internal byte Tracking => _node is not null ? TrackedOnFlow : (byte)_seqOrTracking;
 
     internal HoldNode? Node => _node;
 

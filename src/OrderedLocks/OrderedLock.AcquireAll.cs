@@ -22,8 +22,35 @@ public sealed partial class OrderedLock
     /// lock comes after one of the set), or a non-reentrant lock of the set is already held.
     /// Raised before anything is acquired.
     /// </exception>
-    public static LockSetScope AcquireAll(params OrderedLockBase[] locks) =>
-        AcquireAllCore(locks, Timeout.Infinite, CancellationToken.None, out LockSetScope scope) ? scope : throw new InvalidOperationException();
+    public static LockSetScope AcquireAll(params OrderedLockBase[] locks)
+    {
+        if (locks is null)
+        {
+            ThrowHelper.ThrowArgumentNull(nameof(locks));
+        }
+
+        AcquireAllCore(locks, nameof(locks), Timeout.Infinite, CancellationToken.None, out LockSetScope scope);
+        return scope;
+    }
+
+    /// <summary>
+    /// Acquires every lock of <paramref name="locks"/> in the global order (rank, then id),
+    /// whatever order they are passed in. Duplicates are acquired once. With C# 13 and later, a
+    /// call with separate arguments binds here and passes them without allocating an array.
+    /// </summary>
+    /// <param name="locks">The locks; any mix of ordered lock kinds.</param>
+    /// <returns>A scope that releases them all, in reverse order.</returns>
+    /// <exception cref="ArgumentNullException">One of the locks is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="locks"/> is empty.</exception>
+    /// <exception cref="LockOrderException">
+    /// The set cannot be taken in order from what the current thread and flow already hold, or a
+    /// non-reentrant lock of the set is already held. Raised before anything is acquired.
+    /// </exception>
+    public static LockSetScope AcquireAll(params ReadOnlySpan<OrderedLockBase> locks)
+    {
+        AcquireAllCore(locks, nameof(locks), Timeout.Infinite, CancellationToken.None, out LockSetScope scope);
+        return scope;
+    }
 
     /// <summary>Acquires every lock of <paramref name="locks"/> in the global order, or is cancelled.</summary>
     /// <param name="cancellationToken">Cancels the wait; whatever was taken is released.</param>
@@ -33,8 +60,16 @@ public sealed partial class OrderedLock
     /// <exception cref="ArgumentException"><paramref name="locks"/> is empty.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; nothing is held.</exception>
     /// <exception cref="LockOrderException">The set cannot be taken in order; nothing is held.</exception>
-    public static LockSetScope AcquireAll(CancellationToken cancellationToken, params OrderedLockBase[] locks) =>
-        AcquireAllCore(locks, Timeout.Infinite, cancellationToken, out LockSetScope scope) ? scope : throw new InvalidOperationException();
+    public static LockSetScope AcquireAll(CancellationToken cancellationToken, params OrderedLockBase[] locks)
+    {
+        if (locks is null)
+        {
+            ThrowHelper.ThrowArgumentNull(nameof(locks));
+        }
+
+        AcquireAllCore(locks, nameof(locks), Timeout.Infinite, cancellationToken, out LockSetScope scope);
+        return scope;
+    }
 
     /// <summary>
     /// Tries to acquire every lock of <paramref name="locks"/> in the global order within
@@ -48,8 +83,16 @@ public sealed partial class OrderedLock
     /// <exception cref="ArgumentException"><paramref name="locks"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is out of range.</exception>
     /// <exception cref="LockOrderException">The set cannot be taken in order; nothing is held.</exception>
-    public static bool TryAcquireAll(TimeSpan timeout, out LockSetScope scope, params OrderedLockBase[] locks) =>
-        AcquireAllCore(locks, Timeouts.ToMilliseconds(timeout, nameof(timeout)), CancellationToken.None, out scope);
+    public static bool TryAcquireAll(TimeSpan timeout, out LockSetScope scope, params OrderedLockBase[] locks)
+    {
+        int timeoutMs = Timeouts.ToMilliseconds(timeout, nameof(timeout));
+        if (locks is null)
+        {
+            ThrowHelper.ThrowArgumentNull(nameof(locks));
+        }
+
+        return AcquireAllCore(locks, nameof(locks), timeoutMs, CancellationToken.None, out scope);
+    }
 
     /// <summary>Acquires every lock of <paramref name="locks"/> in the global order, asynchronously.</summary>
     /// <param name="locks">The locks.</param>
@@ -129,10 +172,16 @@ public sealed partial class OrderedLock
         return AcquireSortedAsync(sorted, nodes, cancellationToken, timeoutMs);
     }
 
-    private static bool AcquireAllCore(OrderedLockBase[] locks, int timeoutMs, CancellationToken cancellationToken, out LockSetScope scope)
+    private static bool AcquireAllCore(ReadOnlySpan<OrderedLockBase> locks, string paramName, int timeoutMs, CancellationToken cancellationToken, out LockSetScope scope)
     {
-        OrderedLockBase[] sorted = SortAndCheck(locks, nameof(locks));
+        // Sort into a buffer on the stack for small sets: the only allocation of a synchronous
+        // AcquireAll is then the scopes array the LockSetScope keeps for the release.
+        SmallLockBuffer buffer = default;
+        Span<OrderedLockBase?> work = locks.Length <= SmallLockBuffer.Capacity ? buffer : new OrderedLockBase?[locks.Length];
+        ReadOnlySpan<OrderedLockBase> sorted = SortDistinct(locks, work, paramName);
+        CheckSet(sorted);
         cancellationToken.ThrowIfCancellationRequested();
+
         long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
         var scopes = new LockScope[sorted.Length];
         int taken = 0;
@@ -205,7 +254,7 @@ public sealed partial class OrderedLock
     }
 
     // Validates, sorts by the global order, drops duplicates, and checks the whole set against
-    // the current holds, before anything is acquired.
+    // the current holds, before anything is acquired (asynchronous forms keep the sorted array).
     private static OrderedLockBase[] SortAndCheck(IReadOnlyList<OrderedLockBase> locks, string paramName)
     {
         if (locks is null)
@@ -213,42 +262,76 @@ public sealed partial class OrderedLock
             ThrowHelper.ThrowArgumentNull(paramName);
         }
 
-        int count = locks.Count;
+        var copy = new OrderedLockBase[locks.Count];
+        for (int i = 0; i < copy.Length; i++)
+        {
+            copy[i] = locks[i];
+        }
+
+        var work = new OrderedLockBase?[copy.Length];
+        ReadOnlySpan<OrderedLockBase> sorted = SortDistinct(copy, work, paramName);
+        CheckSet(sorted);
+        return sorted.ToArray();
+    }
+
+    // Copies `locks` into `work` sorted by the global order, without duplicates; returns the
+    // filled part. Insertion sort: sets are small, and no comparison delegate is needed.
+    private static ReadOnlySpan<OrderedLockBase> SortDistinct(ReadOnlySpan<OrderedLockBase> locks, Span<OrderedLockBase?> work, string paramName)
+    {
+        int count = locks.Length;
         if (count == 0)
         {
             ThrowHelper.ThrowEmptyLockSet(paramName);
         }
 
-        var sorted = new OrderedLockBase[count];
+        int filled = 0;
         for (int i = 0; i < count; i++)
         {
-            sorted[i] = locks[i] ?? throw NullMember(paramName, i, count);
-        }
-
-        Array.Sort(sorted, static (a, b) => a.OrderKey.CompareTo(b.OrderKey));
-        int distinct = 1;
-        for (int i = 1; i < count; i++)
-        {
-            if (!ReferenceEquals(sorted[i], sorted[distinct - 1]))
+            OrderedLockBase item = locks[i] ?? throw NullMember(paramName, i, count);
+            long key = item.OrderKey;
+            int at = filled;
+            while (at > 0 && work[at - 1]!.OrderKey > key)
             {
-                sorted[distinct++] = sorted[i];
+                at--;
             }
+
+            if (at > 0 && ReferenceEquals(work[at - 1], item))
+            {
+                continue; // a duplicate: keys are unique per lock
+            }
+
+            for (int j = filled; j > at; j--)
+            {
+                work[j] = work[j - 1];
+            }
+
+            work[at] = item;
+            filled++;
         }
 
-        if (distinct < count)
-        {
-            Array.Resize(ref sorted, distinct);
-        }
+        return System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref work[0]!, filled);
+    }
 
+    // Checks a sorted set against the current holds, once, before anything is acquired.
+    private static void CheckSet(ReadOnlySpan<OrderedLockBase> sorted)
+    {
         // A member the caller already holds is a self-deadlock, whatever the mode: say so before
         // anything else (an earlier member's order violation would hide it), as a single
         // acquisition does, and before anything is acquired or waited for.
+        bool mayHold = HeldLocks.MayHoldAny;
         for (int i = 0; i < sorted.Length; i++)
         {
             OrderedLockBase member = sorted[i];
             if (!member.IsReentrant)
             {
-                OrderChecker.ThrowIfSelfDeadlock(member, member.EffectiveChecking);
+                if (mayHold)
+                {
+                    OrderChecker.ThrowIfSelfDeadlock(member, member.EffectiveChecking);
+                }
+                else if (member.IsOwnedByCurrentThread)
+                {
+                    OrderChecker.ThrowIfSelfDeadlock(member, LockOrderChecking.Off);
+                }
             }
         }
 
@@ -256,13 +339,27 @@ public sealed partial class OrderedLock
         {
             OrderedLockBase member = sorted[i];
             LockOrderChecking mode = member.EffectiveChecking;
-            if (mode != LockOrderChecking.Off && !member.IsReentryForCurrentFlow())
+            if (mode == LockOrderChecking.Off || (!mayHold && (i == 0 || mode == LockOrderChecking.Strict)))
             {
-                OrderChecker.CheckSlow(member, mode, sorted.AsSpan(0, i), selfIsDeadlock: !member.IsReentrant);
+                // Nothing held: a sorted set is in strict order by construction, and the first
+                // member has no edge to learn.
+                continue;
+            }
+
+            if (!member.IsReentryForCurrentFlow())
+            {
+                OrderChecker.CheckSlow(member, mode, sorted[..i], selfIsDeadlock: !member.IsReentrant);
             }
         }
+    }
 
-        return sorted;
+    // Room for the sorted copy of a small set, on the stack.
+    [System.Runtime.CompilerServices.InlineArray(Capacity)]
+    private struct SmallLockBuffer
+    {
+        internal const int Capacity = 8;
+
+        private OrderedLockBase? _element;
     }
 
     private static ArgumentNullException NullMember(string paramName, int index, int count) =>

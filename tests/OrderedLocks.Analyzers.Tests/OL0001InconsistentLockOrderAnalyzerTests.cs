@@ -644,6 +644,37 @@ public sealed class OL0001InconsistentLockOrderAnalyzerTests
     }
 
     [Fact]
+    public async Task AcquireAllWithCollectionExpression_LocksAreSeen_Reports()
+    {
+        // `[a]` reaches AcquireAll as a collection expression, as C# 13's params-span arguments do.
+        await V.AnalyzerAsync("""
+            using OrderedLocks;
+
+            class Mixed
+            {
+                private readonly OrderedLock _a = new OrderedLock();
+                private readonly object _b = new object();
+
+                public void One()
+                {
+                    using (OrderedLock.AcquireAll([_a]))
+                    {
+                        lock ({|OL0001:_b|}) { }
+                    }
+                }
+
+                public void Two()
+                {
+                    lock (_b)
+                    {
+                        using (OrderedLock.AcquireAll([_a])) { }
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task ReaderLocksReentryAndAcquireAll_DoNotReport()
     {
         await V.AnalyzerAsync("""

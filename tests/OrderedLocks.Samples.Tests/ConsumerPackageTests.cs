@@ -66,6 +66,7 @@ public sealed class ConsumerPackageTests : IDisposable
 
         // 3. The packaged analyzer flags the inverted order in Inverted.cs.
         Assert.Matches(@"Inverted\.cs\(\d+,\d+\): warning OL0001", build);
+        Assert.Matches(@"InvertedThroughAcquireAll\.cs\(\d+,\d+\): warning OL0001", build);
 
         // 4. The packaged library runs AcquireAll correctly.
         string dll = Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll");
@@ -148,6 +149,35 @@ public sealed class ConsumerPackageTests : IDisposable
                     using (_y.Acquire())
                     using (_x.Acquire())
                     {
+                    }
+                }
+            }
+            """);
+        File.WriteAllText(Path.Combine(consumer, "InvertedThroughAcquireAll.cs"), """
+            using OrderedLocks;
+
+            namespace Consumer;
+
+            // The same inversion with AcquireAll: C# 13 binds AcquireAll(_a) to the
+            // params ReadOnlySpan overload, which the analyzer must see through.
+            public sealed class InvertedThroughAcquireAll
+            {
+                private readonly OrderedLock _a = new("a");
+                private readonly object _b = new();
+
+                public void One()
+                {
+                    using (OrderedLock.AcquireAll(_a))
+                    {
+                        lock (_b) { }
+                    }
+                }
+
+                public void Two()
+                {
+                    lock (_b)
+                    {
+                        using (OrderedLock.AcquireAll(_a)) { }
                     }
                 }
             }

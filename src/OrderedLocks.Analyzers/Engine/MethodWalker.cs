@@ -816,6 +816,17 @@ internal sealed class MethodWalker
     private bool IsOrderedStaticSet(IMethodSymbol method)
         => method.IsStatic && method.Name is "AcquireAll" or "AcquireAllAsync" && _types.IsOrderedLockType(method.ContainingType);
 
+    private static bool IsCollectionExpressionArgument(IArgumentOperation argument)
+    {
+        if (argument.Parameter?.Type is not (IArrayTypeSymbol or INamedTypeSymbol { Name: "ReadOnlySpan" or "Span" }))
+        {
+            return false;
+        }
+
+        OperationKind kind = Unwrap(argument.Value).Kind;
+        return kind == OperationKind.None || kind.ToString() == "CollectionExpression";
+    }
+
     private static ImmutableArray<IOperation> SetArguments(IInvocationOperation invocation)
     {
         ImmutableArray<IOperation>.Builder builder = ImmutableArray.CreateBuilder<IOperation>();
@@ -824,6 +835,17 @@ internal sealed class MethodWalker
             if (argument.ArgumentKind == ArgumentKind.ParamArray && Unwrap(argument.Value) is IArrayCreationOperation { Initializer: { } initializer })
             {
                 builder.AddRange(initializer.ElementValues);
+            }
+            else if (IsCollectionExpressionArgument(argument))
+            {
+                // `params ReadOnlySpan<OrderedLockBase>` (C# 13) and an explicit `[a, b]`: the
+                // locks arrive as a collection expression, whose children are the elements. Its
+                // operation interface is newer than the Roslyn this analyzer is built against
+                // (it shows as OperationKind.None there), hence ChildOperations.
+                foreach (IOperation element in Unwrap(argument.Value).ChildOperations)
+                {
+                    builder.Add(element);
+                }
             }
             else if (argument.Parameter?.Type.TypeKind != TypeKind.Array && argument.Value.Type?.Name != "CancellationToken")
             {
