@@ -73,5 +73,15 @@ public readonly struct LockScope : IDisposable
     /// The scope belongs to a reentrant lock and the current thread or flow is not its holder.
     /// </exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Dispose() => _lock?.ReleaseScope(this);
+    public void Dispose()
+    {
+        if (_lock is OrderedLock plain)
+        {
+            plain.Release(this); // the common kind: no virtual call, so the release inlines
+        }
+        else
+        {
+            _lock?.ReleaseScope(this);
+        }
+    }
 }

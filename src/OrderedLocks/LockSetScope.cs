@@ -9,27 +9,32 @@ namespace OrderedLocks;
 [DebuggerDisplay("{Count} locks")]
 public readonly struct LockSetScope : IDisposable
 {
+    // Sets of one or two locks (the common case) are kept inline, so a synchronous AcquireAll of
+    // two locks allocates nothing; larger sets keep their scopes in an array.
+    private readonly LockScope _first;
+    private readonly LockScope _second;
     private readonly LockScope[]? _scopes;
 
     internal LockSetScope(LockScope[] scopes) => _scopes = scopes;
 
+    internal LockSetScope(LockScope first, LockScope second)
+    {
+        _first = first;
+        _second = second;
+    }
+
     /// <summary>Gets the number of distinct locks held (duplicates were dropped).</summary>
-    public int Count => _scopes?.Length ?? 0;
+    public int Count => _scopes?.Length ?? (_second.IsAcquired ? 2 : _first.IsAcquired ? 1 : 0);
 
     /// <summary>Gets the locks in the order they were acquired (the global order).</summary>
     public IReadOnlyList<OrderedLockBase> Locks
     {
         get
         {
-            if (_scopes is null)
-            {
-                return Array.Empty<OrderedLockBase>();
-            }
-
-            var locks = new OrderedLockBase[_scopes.Length];
+            var locks = new OrderedLockBase[Count];
             for (int i = 0; i < locks.Length; i++)
             {
-                locks[i] = _scopes[i].Lock!;
+                locks[i] = (_scopes is null ? (i == 0 ? _first : _second) : _scopes[i]).Lock!;
             }
 
             return locks;
@@ -43,6 +48,23 @@ public readonly struct LockSetScope : IDisposable
         if (_scopes is not null)
         {
             ReleaseInReverse(_scopes, _scopes.Length);
+        }
+        else if (_first.IsAcquired)
+        {
+            ReleaseInline(_first, _second);
+        }
+    }
+
+    // Releases an inline set: the second lock first; both releases are attempted.
+    private static void ReleaseInline(LockScope first, LockScope second)
+    {
+        try
+        {
+            second.Dispose();
+        }
+        finally
+        {
+            first.Dispose();
         }
     }
 

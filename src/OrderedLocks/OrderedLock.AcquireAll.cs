@@ -183,6 +183,11 @@ public sealed partial class OrderedLock
         cancellationToken.ThrowIfCancellationRequested();
 
         long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        if (sorted.Length <= 2)
+        {
+            return AcquireSmallSet(sorted, deadline, cancellationToken, out scope);
+        }
+
         var scopes = new LockScope[sorted.Length];
         int taken = 0;
         try
@@ -207,6 +212,44 @@ public sealed partial class OrderedLock
         }
 
         scope = new LockSetScope(scopes);
+        return true;
+    }
+
+    // One or two locks: no array, the scopes live in the LockSetScope itself.
+    private static bool AcquireSmallSet(ReadOnlySpan<OrderedLockBase> sorted, long deadline, CancellationToken cancellationToken, out LockSetScope scope)
+    {
+        LockScope first = sorted[0].AcquireForSet(Remaining(deadline), cancellationToken, checkedByCaller: true);
+        if (!first.IsAcquired)
+        {
+            scope = default;
+            return false;
+        }
+
+        if (sorted.Length == 1)
+        {
+            scope = new LockSetScope(first, default);
+            return true;
+        }
+
+        LockScope second;
+        try
+        {
+            second = sorted[1].AcquireForSet(Remaining(deadline), cancellationToken, checkedByCaller: true);
+        }
+        catch
+        {
+            first.Dispose();
+            throw;
+        }
+
+        if (!second.IsAcquired)
+        {
+            first.Dispose();
+            scope = default;
+            return false;
+        }
+
+        scope = new LockSetScope(first, second);
         return true;
     }
 

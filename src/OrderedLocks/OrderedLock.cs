@@ -270,12 +270,21 @@ public sealed partial class OrderedLock : OrderedLockBase
 
     internal override bool IsScopeHeld(in LockScope scope) => ResolveToken(scope.Token) != 0;
 
-    internal override void ReleaseScope(in LockScope scope)
+    internal override void ReleaseScope(in LockScope scope) => Release(scope);
+
+    // Called directly (not virtually) by LockScope.Dispose, so the common release inlines.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Release(in LockScope scope)
     {
-        int token = ResolveToken(scope.Token);
-        if (token == 0)
+        int token = scope.Token;
+        if (!IsHeldWithToken(token))
         {
-            return; // already released: disposing twice is harmless
+            // Already released (disposing twice is harmless), or re-taken by a condition wait.
+            token = ResolveToken(token);
+            if (token == 0)
+            {
+                return;
+            }
         }
 
         _ownerThreadId = 0;
