@@ -147,21 +147,7 @@ public sealed class OrderedFileLock : OrderedLockBase
         return StartAsync(PrepareAsyncHold(check: true), timeoutMs, cancellationToken);
     }
 
-    internal override HoldNode? PrepareAsyncHold(bool check)
-    {
-        LockOrderChecking mode = EffectiveChecking;
-        if (mode == LockOrderChecking.Off)
-        {
-            return null;
-        }
-
-        if (check)
-        {
-            OrderChecker.Check(this, mode);
-        }
-
-        return HeldLocks.PushFlow(this);
-    }
+    internal override HoldNode? PrepareAsyncHold(bool check) => PrepareExclusiveAsyncHold(check);
 
     internal override LockScope AcquireForSet(int timeoutMs, CancellationToken cancellationToken, bool checkedByCaller)
     {
@@ -192,75 +178,21 @@ public sealed class OrderedFileLock : OrderedLockBase
         }
     }
 
-    internal override bool IsHeldForCondition()
-    {
-        if (CurrentToken() == 0)
-        {
-            return false;
-        }
-
-        if (_ownerThreadId == Environment.CurrentManagedThreadId || HeldLocks.FindHold(this).Found)
-        {
-            return true;
-        }
-
-        // With checking off, asynchronous holds are not tracked: accept any asynchronous holder.
-        return EffectiveChecking == LockOrderChecking.Off && _ownerThreadId == 0;
-    }
+    internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();
 
     // A condition wait gives up the lock completely, the operating system lock included: other
     // processes may take it while this flow waits.
     internal override WaitHold ReleaseForWait(string operation)
     {
-        if (!IsHeldForCondition())
-        {
-            throw NotHeld(this, operation);
-        }
-
-        int token = CurrentToken();
-        var hold = new WaitHold
-        {
-            OriginalToken = ScopeTokenOf(token),
-            ThreadOwned = _ownerThreadId == Environment.CurrentManagedThreadId,
-        };
-
-        for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
-        {
-            if (ReferenceEquals(node.Lock, this) && Volatile.Read(ref node.Token) == token)
-            {
-                hold.Node = node;
-                break;
-            }
-        }
-
-        HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
-        if (hold.ThreadOwned && holds is not null)
-        {
-            for (int i = holds.Count - 1; i >= 0; i--)
-            {
-                if (ReferenceEquals(holds.Items[i].Lock, this) && holds.Items[i].Token == token)
-                {
-                    hold.TrackedOnThread = true;
-                    holds.Remove(this, token);
-                    break;
-                }
-            }
-        }
-
+        WaitHold hold = CaptureExclusiveHold(operation, out int token);
         CloseFile();
-        _ownerThreadId = 0;
         Unlock(token);
         return hold;
     }
 
     internal override void ReacquireAfterWait(WaitHold hold)
     {
-        LockOrderChecking mode = EffectiveChecking;
-        if (mode != LockOrderChecking.Off)
-        {
-            OrderChecker.Check(this, mode);
-        }
-
+        CheckExclusiveReacquire();
         int token = TryLockFast();
         if (token == 0)
         {
@@ -280,17 +212,12 @@ public sealed class OrderedFileLock : OrderedLockBase
             }
         }
 
-        Restore(hold, token);
+        RestoreExclusiveHold(hold, token);
     }
 
     internal override async ValueTask ReacquireAfterWaitAsync(WaitHold hold)
     {
-        LockOrderChecking mode = EffectiveChecking;
-        if (mode != LockOrderChecking.Off)
-        {
-            OrderChecker.Check(this, mode);
-        }
-
+        CheckExclusiveReacquire();
         int token = TryLockFast();
         if (token == 0)
         {
@@ -310,23 +237,7 @@ public sealed class OrderedFileLock : OrderedLockBase
             }
         }
 
-        Restore(hold, token);
-    }
-
-    private void Restore(WaitHold hold, int token)
-    {
-        if (hold.ThreadOwned)
-        {
-            _ownerThreadId = Environment.CurrentManagedThreadId;
-        }
-
-        if (hold.TrackedOnThread)
-        {
-            HeldLocks.PushThread(this, token);
-        }
-
-        hold.Node?.Grant(token);
-        SetAlias(hold.OriginalToken, token);
+        RestoreExclusiveHold(hold, token);
     }
 
     private void CloseFile()

@@ -225,21 +225,7 @@ public sealed partial class OrderedLock : OrderedLockBase
         return AcquireSlowAsync(node, timeoutMs, cancellationToken);
     }
 
-    internal override HoldNode? PrepareAsyncHold(bool check)
-    {
-        LockOrderChecking mode = EffectiveChecking;
-        if (mode == LockOrderChecking.Off)
-        {
-            return null;
-        }
-
-        if (check)
-        {
-            OrderChecker.Check(this, mode);
-        }
-
-        return HeldLocks.PushFlow(this);
-    }
+    internal override HoldNode? PrepareAsyncHold(bool check) => PrepareExclusiveAsyncHold(check);
 
     internal override LockScope AcquireForSet(int timeoutMs, CancellationToken cancellationToken, bool checkedByCaller)
     {
@@ -307,112 +293,36 @@ public sealed partial class OrderedLock : OrderedLockBase
         }
     }
 
-    internal override bool IsHeldForCondition()
-    {
-        int token = CurrentToken();
-        if (token == 0)
-        {
-            return false;
-        }
-
-        if (_ownerThreadId == Environment.CurrentManagedThreadId || HeldLocks.FindHold(this).Found)
-        {
-            return true;
-        }
-
-        // With checking off, asynchronous holds are not tracked: accept any asynchronous holder.
-        return EffectiveChecking == LockOrderChecking.Off && _ownerThreadId == 0;
-    }
+    internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();
 
     internal override WaitHold ReleaseForWait(string operation)
     {
-        if (!IsHeldForCondition())
-        {
-            throw NotHeld(this, operation);
-        }
-
-        int token = CurrentToken();
-        var hold = new WaitHold
-        {
-            OriginalToken = ScopeTokenOf(token),
-            ThreadOwned = _ownerThreadId == Environment.CurrentManagedThreadId,
-        };
-
-        for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
-        {
-            if (ReferenceEquals(node.Lock, this) && Volatile.Read(ref node.Token) == token)
-            {
-                hold.Node = node;
-                break;
-            }
-        }
-
-        HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
-        if (hold.ThreadOwned && holds is not null)
-        {
-            for (int i = holds.Count - 1; i >= 0; i--)
-            {
-                if (ReferenceEquals(holds.Items[i].Lock, this) && holds.Items[i].Token == token)
-                {
-                    hold.TrackedOnThread = true;
-                    holds.Remove(this, token);
-                    break;
-                }
-            }
-        }
-
-        _ownerThreadId = 0;
+        WaitHold hold = CaptureExclusiveHold(operation, out int token);
         Unlock(token);
         return hold;
     }
 
     internal override void ReacquireAfterWait(WaitHold hold)
     {
-        LockOrderChecking mode = EffectiveChecking;
-        if (mode != LockOrderChecking.Off)
-        {
-            OrderChecker.Check(this, mode);
-        }
-
+        CheckExclusiveReacquire();
         int token = TryLockFast();
         if (token == 0)
         {
             token = LockContended(Timeout.Infinite, CancellationToken.None);
         }
 
-        Restore(hold, token);
+        RestoreExclusiveHold(hold, token);
     }
 
     internal override async ValueTask ReacquireAfterWaitAsync(WaitHold hold)
     {
-        LockOrderChecking mode = EffectiveChecking;
-        if (mode != LockOrderChecking.Off)
-        {
-            OrderChecker.Check(this, mode);
-        }
-
+        CheckExclusiveReacquire();
         int token = TryLockFast();
         if (token == 0)
         {
             token = await LockSlowAsync(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
         }
 
-        Restore(hold, token);
-    }
-
-    private void Restore(WaitHold hold, int token)
-    {
-        if (hold.ThreadOwned)
-        {
-            _ownerThreadId = Environment.CurrentManagedThreadId;
-        }
-
-        if (hold.TrackedOnThread)
-        {
-            HeldLocks.PushThread(this, token);
-        }
-
-        hold.Node?.Grant(token);
-        SetAlias(hold.OriginalToken, token);
+        RestoreExclusiveHold(hold, token);
     }
 }

@@ -1,0 +1,115 @@
+using OrderedLocks.Checking;
+
+namespace OrderedLocks;
+
+// Held-lock bookkeeping shared by the non-reentrant kinds (OrderedLock, OrderedFileLock): the
+// flow hold that an async acquisition pushes, and condition waits, which give up the hold and
+// take it back under a new token (the holder's scope keeps working through the token alias).
+public abstract partial class OrderedLockBase
+{
+    // Checks the order (optionally) and pushes a pending hold on the caller's chain; null when
+    // checking is off (asynchronous holds are then not tracked).
+    private protected HoldNode? PrepareExclusiveAsyncHold(bool check)
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode == LockOrderChecking.Off)
+        {
+            return null;
+        }
+
+        if (check)
+        {
+            OrderChecker.Check(this, mode);
+        }
+
+        return HeldLocks.PushFlow(this);
+    }
+
+    // Whether the current thread (synchronous hold) or flow (tracked asynchronous hold) holds
+    // this non-reentrant lock.
+    private protected bool IsHeldExclusivelyForCondition()
+    {
+        if (CurrentToken() == 0)
+        {
+            return false;
+        }
+
+        if (_ownerThreadId == Environment.CurrentManagedThreadId || HeldLocks.FindHold(this).Found)
+        {
+            return true;
+        }
+
+        // With checking off, asynchronous holds are not tracked: accept any asynchronous holder.
+        return EffectiveChecking == LockOrderChecking.Off && _ownerThreadId == 0;
+    }
+
+    // Records what a condition wait must restore and forgets the hold on the thread's list. The
+    // caller then releases the lock with the returned token.
+    private protected WaitHold CaptureExclusiveHold(string operation, out int token)
+    {
+        if (!IsHeldExclusivelyForCondition())
+        {
+            throw NotHeld(this, operation);
+        }
+
+        token = CurrentToken();
+        var hold = new WaitHold
+        {
+            OriginalToken = ScopeTokenOf(token),
+            ThreadOwned = _ownerThreadId == Environment.CurrentManagedThreadId,
+        };
+
+        for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
+        {
+            if (ReferenceEquals(node.Lock, this) && Volatile.Read(ref node.Token) == token)
+            {
+                hold.Node = node;
+                break;
+            }
+        }
+
+        HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
+        if (hold.ThreadOwned && holds is not null)
+        {
+            for (int i = holds.Count - 1; i >= 0; i--)
+            {
+                if (ReferenceEquals(holds.Items[i].Lock, this) && holds.Items[i].Token == token)
+                {
+                    hold.TrackedOnThread = true;
+                    holds.Remove(this, token);
+                    break;
+                }
+            }
+        }
+
+        _ownerThreadId = 0;
+        return hold;
+    }
+
+    // Checks the re-acquisition after a wait like any acquisition.
+    private protected void CheckExclusiveReacquire()
+    {
+        LockOrderChecking mode = EffectiveChecking;
+        if (mode != LockOrderChecking.Off)
+        {
+            OrderChecker.Check(this, mode);
+        }
+    }
+
+    // Records the re-taken hold where the original was, under the new token.
+    private protected void RestoreExclusiveHold(WaitHold hold, int token)
+    {
+        if (hold.ThreadOwned)
+        {
+            _ownerThreadId = Environment.CurrentManagedThreadId;
+        }
+
+        if (hold.TrackedOnThread)
+        {
+            HeldLocks.PushThread(this, token);
+        }
+
+        hold.Node?.Grant(token);
+        SetAlias(hold.OriginalToken, token);
+    }
+}
