@@ -9,8 +9,8 @@ namespace OrderedLocks;
 //
 // Design notes (maintainers):
 // - Only Interlocked/Volatile, Monitor and TaskCompletionSource are used, so Microsoft Coyote can
-//   explore every interleaving of the library in users' test campaigns (no System.Threading.Lock,
-//   no ManualResetEventSlim, no SpinLock).
+//   explore every interleaving of the library in users' test campaigns (not .NET 9's Lock type,
+//   not the slim manual-reset event, not spin locks: Coyote cannot see those).
 // - Not thread-affine: a hold is identified by a token (the generation), not by a thread, so an
 //   async holder may release on another thread and a stale scope can never release a later hold.
 // - Releasing wakes the first waiter, which then competes for the lock again ("wake and retry"):

@@ -7,7 +7,7 @@ namespace OrderedLocks.Internal;
 /// sees the outcome in the waiter's status.
 /// </summary>
 /// <remarks>
-/// Why not <c>Task.WhenAny(waiter, Task.Delay(timeout, token))</c>: when the waiter's completion
+/// Why not WhenAny over the waiter and a <c>Task.Delay(timeout, token)</c>: when the waiter's completion
 /// source runs continuations asynchronously, WhenAny's internal continuation hops through the
 /// real thread pool, which Microsoft Coyote cannot see: a campaign then reports a false
 /// "Deadlock detected" while the hop is in flight, and an infinite wait would depend on
