@@ -35,6 +35,7 @@ public static class Deadlock
     /// </summary>
     public static DeadlockResult RunRaw(DeadlockOptions options, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var pair = new RawPair(log);
         DateTime start = DateTime.UtcNow;
         ThreadsResult threads = BackgroundThreads.Run(options.HangTimeout, ("thread_1", pair.Thread1), ("thread_2", pair.Thread2));
@@ -54,6 +55,7 @@ public static class Deadlock
     /// </summary>
     public static DeadlockResult RunStrict(DeadlockOptions options, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var pair = new OrderedPair(log);
         DateTime start = DateTime.UtcNow;
         ThreadsResult threads = BackgroundThreads.Run(options.FinishTimeout, ("thread_1", pair.Thread1), ("thread_2", pair.Thread2));
@@ -77,6 +79,7 @@ public static class Deadlock
     /// </summary>
     public static DeadlockResult RunAcquireAll(DeadlockOptions options, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var xLock = new OrderedLock("x_lock", checking: LockOrderChecking.Strict);
         var yLock = new OrderedLock("y_lock", checking: LockOrderChecking.Strict);
         int counter = 0;

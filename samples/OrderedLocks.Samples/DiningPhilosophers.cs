@@ -57,6 +57,7 @@ public static class DiningPhilosophers
     /// <summary>Raw: <c>lock</c> on fork objects; a barrier makes every philosopher hold the left fork first.</summary>
     public static DiningResult RunRaw(DiningOptions options, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var table = new RawTable(options.Philosophers);
         DateTime start = DateTime.UtcNow;
         ThreadsResult threads = BackgroundThreads.Run(options.Hang, Philosophers(options.Philosophers, table.Dine));
@@ -71,6 +72,7 @@ public static class DiningPhilosophers
     /// <summary>Strict: ordered forks taken left then right; the philosopher whose order is inverted is stopped.</summary>
     public static DiningResult RunStrict(DiningOptions options, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var table = new OrderedTable(options.Philosophers);
         DateTime start = DateTime.UtcNow;
         ThreadsResult threads = BackgroundThreads.Run(DiningOptions.FinishTimeout, Philosophers(options.Philosophers, table.Dine));
@@ -87,6 +89,7 @@ public static class DiningPhilosophers
     /// <summary>Fixed: each meal takes both forks with AcquireAll.</summary>
     public static DiningResult RunAcquireAll(DiningOptions options, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         int n = options.Philosophers;
         var forks = new OrderedLock[n];
         for (int i = 0; i < n; i++)

@@ -12,6 +12,7 @@ public static partial class HideAndSeek
     /// </summary>
     public static DialogueResult RunWaitFor(ConditionOptions options, bool hiderFirst, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var game = new OrderedGame(log);
         using var firstIsWaiting = new ManualResetEventSlim();
         DateTime start = DateTime.UtcNow;

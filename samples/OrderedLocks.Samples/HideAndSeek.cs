@@ -32,6 +32,7 @@ public static partial class HideAndSeek
     /// <summary>Raw: Monitor.Wait/Pulse without predicates; the outcome depends on who starts first.</summary>
     public static DialogueResult RunRaw(ConditionOptions options, bool hiderFirst, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var game = new RawGame(log);
         using var firstIsWaiting = new ManualResetEventSlim();
         DateTime start = DateTime.UtcNow;

@@ -12,6 +12,7 @@ public static partial class Poem
     /// </summary>
     public static DialogueResult RunWaitFor(ConditionOptions options, bool xiaoAiFirst, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var poem = new OrderedPoem(log);
         using var firstIsWaiting = new ManualResetEventSlim();
         DateTime start = DateTime.UtcNow;

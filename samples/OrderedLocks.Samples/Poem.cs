@@ -60,6 +60,7 @@ public static partial class Poem
     /// <summary>Raw: XiaoAi starts (and waits) first, as the article does: the poem is recited.</summary>
     public static DialogueResult RunRaw(ConditionOptions options, bool xiaoAiFirst, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         var poem = new RawPoem(log);
         using var firstIsWaiting = new ManualResetEventSlim();
         DateTime start = DateTime.UtcNow;

@@ -52,6 +52,7 @@ public static class TicketRace
     /// <summary>Runs the clients as threads of this process, released together by a barrier.</summary>
     public static TicketRaceResult RunThreads(TicketRaceOptions options, bool locked, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "ticket.txt");
         TicketStore.Write(path, options.Tickets);
@@ -104,6 +105,7 @@ public static class TicketRace
     /// </summary>
     public static TicketRaceResult RunProcesses(TicketRaceOptions options, bool locked, ChildLauncher launcher, TextWriter log)
     {
+        log = TextWriter.Synchronized(log); // scenario threads write concurrently
         using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "ticket.txt");
         TicketStore.Write(path, options.Tickets);
