@@ -70,6 +70,11 @@ public static class Deadlock
             }
         }
 
+        foreach ((string thread, Exception error) in threads.Errors.Where(e => e.Error is not LockOrderException))
+        {
+            log.WriteLine($"  {thread} failed unexpectedly: {error}");
+        }
+
         return new DeadlockResult(Deadlocked: !threads.Completed, violation, threads.Completed, DateTime.UtcNow - start);
     }
 
