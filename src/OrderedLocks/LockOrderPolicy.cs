@@ -77,6 +77,8 @@ public static class LockOrderPolicy
     /// fire-and-forget work under a lock that must wait for that lock like any other contender:
     /// <code>using (LockOrderPolicy.SuppressInheritance()) { _ = Task.Run(BackgroundWorkAsync); }</code>
     /// Synchronous holds of the current thread are unaffected (they always belong to the thread).
+    /// Inside the scope the current flow's own asynchronous holds are hidden too: keep the scope
+    /// around the fork only, since acquiring a lock this flow holds would not be caught there.
     /// </summary>
     /// <returns>A scope that restores the flow's holds when disposed. Dispose it in the same flow.</returns>
     public static InheritanceSuppression SuppressInheritance() => new(HeldLocks.ReplaceFlow(null));
