@@ -23,11 +23,10 @@ namespace OrderedLocks;
 [DebuggerDisplay("Condition on {Lock.Name,nq}, {WaiterCount} waiting")]
 public sealed class OrderedCondition
 {
-    // Leaf lock protecting the waiter queue. Lock order: the condition's lock (held by callers) is
+    // Leaf lock protecting the waiter queue (_waiters). Lock order: the condition's lock (held by callers) is
     // taken before _gate; nothing is acquired under _gate, and waiters are completed after leaving it.
     private readonly object _gate = new();
-    private Waiter? _head;
-    private Waiter? _tail;
+    private WaitList<Waiter> _waiters;
 
     /// <summary>Initializes a new condition bound to <paramref name="lockObject"/>.</summary>
     /// <param name="lockObject">The lock that protects the state this condition is about.</param>
@@ -47,13 +46,7 @@ public sealed class OrderedCondition
         {
             lock (_gate)
             {
-                int count = 0;
-                for (Waiter? w = _head; w is not null; w = w.Next)
-                {
-                    count++;
-                }
-
-                return count;
+                return _waiters.Count;
             }
         }
     }
@@ -128,11 +121,11 @@ public sealed class OrderedCondition
         ArgumentNullException.ThrowIfNull(predicate);
         int timeoutMs = Timeouts.ToMilliseconds(timeout, nameof(timeout));
         RequireHeld(nameof(WaitFor));
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         bool result = predicate();
         while (!result)
         {
-            int remaining = Remaining(deadline);
+            int remaining = Timeouts.Remaining(deadline);
             if (remaining == 0)
             {
                 break;
@@ -222,11 +215,11 @@ public sealed class OrderedCondition
 
     private async ValueTask<bool> WaitForCoreAsync(Func<bool> predicate, int timeoutMs, CancellationToken cancellationToken)
     {
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         bool result = false;
         while (!result)
         {
-            int remaining = Remaining(deadline);
+            int remaining = Timeouts.Remaining(deadline);
             if (remaining == 0)
             {
                 break;
@@ -265,18 +258,7 @@ public sealed class OrderedCondition
         var waiter = new Waiter(this);
         lock (_gate)
         {
-            waiter.Prev = _tail;
-            if (_tail is null)
-            {
-                _head = waiter;
-            }
-            else
-            {
-                _tail.Next = waiter;
-            }
-
-            _tail = waiter;
-            waiter.Queued = true;
+            _waiters.AddLast(waiter);
         }
 
         return waiter;
@@ -287,12 +269,12 @@ public sealed class OrderedCondition
     {
         lock (_gate)
         {
-            if (!waiter.Queued)
+            if (!waiter.IsQueued)
             {
                 return false;
             }
 
-            Unlink(waiter);
+            _waiters.Remove(waiter);
             return true;
         }
     }
@@ -303,9 +285,9 @@ public sealed class OrderedCondition
         lock (_gate)
         {
             Waiter? last = null;
-            while (count > 0 && _head is { } first)
+            while (count > 0 && _waiters.Head is { } first)
             {
-                Unlink(first);
+                _waiters.Remove(first);
                 if (last is null)
                 {
                     woken = first;
@@ -330,50 +312,10 @@ public sealed class OrderedCondition
         }
     }
 
-    private void Unlink(Waiter waiter)
-    {
-        Debug.Assert(Monitor.IsEntered(_gate), "The queue is changed under _gate.");
-        if (waiter.Prev is null)
-        {
-            _head = waiter.Next;
-        }
-        else
-        {
-            waiter.Prev.Next = waiter.Next;
-        }
-
-        if (waiter.Next is null)
-        {
-            _tail = waiter.Prev;
-        }
-        else
-        {
-            waiter.Next.Prev = waiter.Prev;
-        }
-
-        waiter.Next = null;
-        waiter.Prev = null;
-        waiter.Queued = false;
-    }
-
-    private static int Remaining(long deadline)
-    {
-        if (deadline == long.MaxValue)
-        {
-            return Timeout.Infinite;
-        }
-
-        long remaining = deadline - Environment.TickCount64;
-        return remaining <= 0 ? 0 : (int)Math.Min(remaining, int.MaxValue);
-    }
-
-    private sealed class Waiter
+    private sealed class Waiter : WaitNode<Waiter>
     {
         internal readonly TaskCompletionSource<bool> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         internal readonly OrderedCondition Owner;
-        internal Waiter? Next;
-        internal Waiter? Prev;
-        internal bool Queued;
 
         internal Waiter(OrderedCondition owner) => Owner = owner;
     }

@@ -255,7 +255,7 @@ public sealed class OrderedFileLock : OrderedLockBase
             OrderChecker.Check(this, mode);
         }
 
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         int token = TryLockFast();
         if (token == 0)
         {
@@ -307,7 +307,7 @@ public sealed class OrderedFileLock : OrderedLockBase
     // Takes the in-process lock (unless fastToken already holds it), then the operating system lock.
     private async ValueTask<LockScope> AcquireCoreAsync(HoldNode? node, int fastToken, int timeoutMs, CancellationToken cancellationToken)
     {
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         int token = fastToken;
         bool locked = false;
         try
@@ -349,7 +349,7 @@ public sealed class OrderedFileLock : OrderedLockBase
                 return true;
             }
 
-            int remaining = Remaining(deadline);
+            int remaining = Timeouts.Remaining(deadline);
             if (remaining == 0)
             {
                 return false;
@@ -380,7 +380,7 @@ public sealed class OrderedFileLock : OrderedLockBase
                 return true;
             }
 
-            int remaining = Remaining(deadline);
+            int remaining = Timeouts.Remaining(deadline);
             if (remaining == 0)
             {
                 return false;
@@ -410,15 +410,4 @@ public sealed class OrderedFileLock : OrderedLockBase
     private static bool IsLockedByAnother(IOException ex) => OperatingSystem.IsWindows()
         ? ex.HResult is SharingViolation or LockViolation
         : ex.HResult is LinuxWouldBlock or BsdWouldBlock && ex is not FileNotFoundException and not DirectoryNotFoundException;
-
-    private static int Remaining(long deadline)
-    {
-        if (deadline == long.MaxValue)
-        {
-            return Timeout.Infinite;
-        }
-
-        long remaining = deadline - Environment.TickCount64;
-        return remaining <= 0 ? 0 : (int)Math.Min(remaining, int.MaxValue);
-    }
 }

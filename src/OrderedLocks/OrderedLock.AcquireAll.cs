@@ -182,7 +182,7 @@ public sealed partial class OrderedLock
         CheckSet(sorted);
         cancellationToken.ThrowIfCancellationRequested();
 
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         if (sorted.Length <= 2)
         {
             return AcquireSmallSet(sorted, deadline, cancellationToken, out scope);
@@ -194,7 +194,7 @@ public sealed partial class OrderedLock
         {
             for (; taken < sorted.Length; taken++)
             {
-                LockScope one = sorted[taken].AcquireForSet(Remaining(deadline), cancellationToken, checkedByCaller: true);
+                LockScope one = sorted[taken].AcquireForSet(Timeouts.Remaining(deadline), cancellationToken, checkedByCaller: true);
                 if (!one.IsAcquired)
                 {
                     LockSetScope.ReleaseInReverse(scopes, taken);
@@ -218,7 +218,7 @@ public sealed partial class OrderedLock
     // One or two locks: no array, the scopes live in the LockSetScope itself.
     private static bool AcquireSmallSet(ReadOnlySpan<OrderedLockBase> sorted, long deadline, CancellationToken cancellationToken, out LockSetScope scope)
     {
-        LockScope first = sorted[0].AcquireForSet(Remaining(deadline), cancellationToken, checkedByCaller: true);
+        LockScope first = sorted[0].AcquireForSet(Timeouts.Remaining(deadline), cancellationToken, checkedByCaller: true);
         if (!first.IsAcquired)
         {
             scope = default;
@@ -234,7 +234,7 @@ public sealed partial class OrderedLock
         LockScope second;
         try
         {
-            second = sorted[1].AcquireForSet(Remaining(deadline), cancellationToken, checkedByCaller: true);
+            second = sorted[1].AcquireForSet(Timeouts.Remaining(deadline), cancellationToken, checkedByCaller: true);
         }
         catch
         {
@@ -255,14 +255,14 @@ public sealed partial class OrderedLock
 
     private static async ValueTask<LockSetScope> AcquireSortedAsync(OrderedLockBase[] sorted, HoldNode?[] nodes, CancellationToken cancellationToken, int timeoutMs = Timeout.Infinite)
     {
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         var scopes = new LockScope[sorted.Length];
         int taken = 0;
         try
         {
             for (; taken < sorted.Length; taken++)
             {
-                LockScope one = await sorted[taken].AcquireForSetAsync(nodes[taken], Remaining(deadline), cancellationToken).ConfigureAwait(false);
+                LockScope one = await sorted[taken].AcquireForSetAsync(nodes[taken], Timeouts.Remaining(deadline), cancellationToken).ConfigureAwait(false);
                 if (!one.IsAcquired)
                 {
                     break;
@@ -407,15 +407,4 @@ public sealed partial class OrderedLock
 
     private static ArgumentNullException NullMember(string paramName, int index, int count) =>
         new(paramName, $"Lock number {index} of the {count} locks passed is null. Pass only non-null locks; nothing was acquired.");
-
-    private static int Remaining(long deadline)
-    {
-        if (deadline == long.MaxValue)
-        {
-            return Timeout.Infinite;
-        }
-
-        long remaining = deadline - Environment.TickCount64;
-        return remaining <= 0 ? 0 : (int)Math.Min(remaining, int.MaxValue);
-    }
 }

@@ -38,10 +38,9 @@ public abstract partial class OrderedLockBase
 
     private int _state;
 
-    // Protects _head/_tail, every waiter's Status, and changes of WaitersBit. Leaf lock.
+    // Protects _waiters, every waiter's Status, and changes of WaitersBit. Leaf lock.
     private readonly object _gate = new();
-    private Waiter? _head;
-    private Waiter? _tail;
+    private WaitList<Waiter> _waiters;
 
     // Managed thread id of a synchronous holder; 0 when free or held by an async holder. Used to
     // turn a synchronous self-deadlock into an exception even when checking is off.
@@ -54,13 +53,7 @@ public abstract partial class OrderedLockBase
         {
             lock (_gate)
             {
-                int count = 0;
-                for (Waiter? w = _head; w is not null; w = w.Next)
-                {
-                    count++;
-                }
-
-                return count;
+                return _waiters.Count;
             }
         }
     }
@@ -139,7 +132,7 @@ public abstract partial class OrderedLockBase
             }
 
             // We hold the lock and _gate: nobody else can change the state word now.
-            Waiter? first = _head;
+            Waiter? first = _waiters.Head;
             if (first is null)
             {
                 Volatile.Write(ref _state, token & ~FlagBits);
@@ -147,7 +140,7 @@ public abstract partial class OrderedLockBase
             }
 
             Dequeue(first);
-            int waitersBit = _head is null ? 0 : WaitersBit;
+            int waitersBit = _waiters.IsEmpty ? 0 : WaitersBit;
             if (first.Handoff)
             {
                 int next = ((token & ~FlagBits) + GenerationUnit) | LockedBit;
@@ -182,7 +175,7 @@ public abstract partial class OrderedLockBase
             return token;
         }
 
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         bool handoff = false;
         while (true)
         {
@@ -196,7 +189,7 @@ public abstract partial class OrderedLockBase
             bool completed;
             try
             {
-                int remaining = RemainingMs(deadline);
+                int remaining = Timeouts.Remaining(deadline);
                 completed = remaining == Timeout.Infinite && !cancellationToken.CanBeCanceled
                     ? WaitInfinite(waiter.Completion.Task)
                     : waiter.Completion.Task.Wait(remaining, cancellationToken);
@@ -236,12 +229,12 @@ public abstract partial class OrderedLockBase
     /// <exception cref="OperationCanceledException">The token was cancelled before the lock was taken.</exception>
     private protected async ValueTask<int> LockSlowAsync(int timeoutMs, CancellationToken cancellationToken)
     {
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         bool handoff = false;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int remaining = RemainingMs(deadline);
+            int remaining = Timeouts.Remaining(deadline);
             if (remaining == 0 && handoff)
             {
                 return 0;
@@ -405,47 +398,16 @@ public abstract partial class OrderedLockBase
         return true;
     }
 
-    private static int RemainingMs(long deadline)
-    {
-        if (deadline == long.MaxValue)
-        {
-            return Timeout.Infinite;
-        }
-
-        long remaining = deadline - Environment.TickCount64;
-        return remaining <= 0 ? 0 : (int)Math.Min(remaining, int.MaxValue);
-    }
-
     private void EnqueueLast(Waiter waiter)
     {
         Debug.Assert(Monitor.IsEntered(_gate), "The queue is changed under _gate.");
-        waiter.Prev = _tail;
-        if (_tail is null)
-        {
-            _head = waiter;
-        }
-        else
-        {
-            _tail.Next = waiter;
-        }
-
-        _tail = waiter;
+        _waiters.AddLast(waiter);
     }
 
     private void EnqueueFirst(Waiter waiter)
     {
         Debug.Assert(Monitor.IsEntered(_gate), "The queue is changed under _gate.");
-        waiter.Next = _head;
-        if (_head is null)
-        {
-            _tail = waiter;
-        }
-        else
-        {
-            _head.Prev = waiter;
-        }
-
-        _head = waiter;
+        _waiters.AddFirst(waiter);
     }
 
     private void Dequeue(Waiter waiter) => Remove(waiter);
@@ -453,27 +415,8 @@ public abstract partial class OrderedLockBase
     private void Remove(Waiter waiter)
     {
         Debug.Assert(Monitor.IsEntered(_gate), "The queue is changed under _gate.");
-        if (waiter.Prev is null)
-        {
-            _head = waiter.Next;
-        }
-        else
-        {
-            waiter.Prev.Next = waiter.Next;
-        }
-
-        if (waiter.Next is null)
-        {
-            _tail = waiter.Prev;
-        }
-        else
-        {
-            waiter.Next.Prev = waiter.Prev;
-        }
-
-        waiter.Next = null;
-        waiter.Prev = null;
-        if (_head is null)
+        _waiters.Remove(waiter);
+        if (_waiters.IsEmpty)
         {
             // Clear WaitersBit; only LockedBit can change concurrently (fast paths), so loop.
             int state;
@@ -494,13 +437,11 @@ public abstract partial class OrderedLockBase
     }
 
     // A queued acquisition. Completion is set (outside _gate) once Status leaves Waiting.
-    private sealed class Waiter
+    private sealed class Waiter : WaitNode<Waiter>
     {
         internal readonly TaskCompletionSource<bool> Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         internal readonly bool Handoff;
         internal readonly OrderedLockBase Owner;
-        internal Waiter? Next;
-        internal Waiter? Prev;
         internal WaiterStatus Status;
         internal int GrantedToken;
 

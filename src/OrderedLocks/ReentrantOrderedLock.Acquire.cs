@@ -143,12 +143,12 @@ public sealed partial class ReentrantOrderedLock
 
     private async ValueTask<LockScope> AcquireSlowAsync(HoldNode node, Decision decision, FrameWaiter? frameWaiter, int timeoutMs, CancellationToken cancellationToken)
     {
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         try
         {
             while (decision == Decision.WaitFrame)
             {
-                if (!await WaitFrameChangeAsync(frameWaiter!, Remaining(deadline), cancellationToken).ConfigureAwait(false))
+                if (!await WaitFrameChangeAsync(frameWaiter!, Timeouts.Remaining(deadline), cancellationToken).ConfigureAwait(false))
                 {
                     node.Fail();
                     return default;
@@ -161,7 +161,7 @@ public sealed partial class ReentrantOrderedLock
                 }
             }
 
-            int token = await LockSlowAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false);
+            int token = await LockSlowAsync(Timeouts.Remaining(deadline), cancellationToken).ConfigureAwait(false);
             if (token == 0)
             {
                 node.Fail();
@@ -185,7 +185,7 @@ public sealed partial class ReentrantOrderedLock
             return PushThreadFrame();
         }
 
-        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long deadline = Timeouts.Deadline(timeoutMs);
         HoldNode? chain = HeldLocks.FlowTop;
         if (Volatile.Read(ref _flowTop) is not null)
         {
@@ -200,7 +200,7 @@ public sealed partial class ReentrantOrderedLock
                     return entered;
                 }
 
-                if (!WaitFrameChange(frameWaiter!, Remaining(deadline), cancellationToken))
+                if (!WaitFrameChange(frameWaiter!, Timeouts.Remaining(deadline), cancellationToken))
                 {
                     return default;
                 }
@@ -216,7 +216,7 @@ public sealed partial class ReentrantOrderedLock
         int token = TryLockFast();
         if (token == 0)
         {
-            token = timeoutMs == 0 ? 0 : LockSlow(Remaining(deadline), cancellationToken);
+            token = timeoutMs == 0 ? 0 : LockSlow(Timeouts.Remaining(deadline), cancellationToken);
             if (token == 0)
             {
                 return default;
@@ -400,15 +400,4 @@ public sealed partial class ReentrantOrderedLock
             waiter.Completion.TrySetResult(false);
         }
     };
-
-    private static int Remaining(long deadline)
-    {
-        if (deadline == long.MaxValue)
-        {
-            return Timeout.Infinite;
-        }
-
-        long remaining = deadline - Environment.TickCount64;
-        return remaining <= 0 ? 0 : (int)Math.Min(remaining, int.MaxValue);
-    }
 }
