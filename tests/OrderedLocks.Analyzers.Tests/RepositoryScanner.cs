@@ -202,9 +202,9 @@ internal sealed partial class RepositoryScanner
         CSharpCompilation compilation = AnalyzerRunner.Compile(Path.GetFileNameWithoutExtension(project), trees, references);
         if (compilation.GetTypeByMetadataName("OrderedLocks.OrderedLock") is null && trees.Any(t => t.GetText().ToString().Contains("OrderedLocks", StringComparison.Ordinal)))
         {
-            // Uses OrderedLocks without referencing the runtime project (the analyzer tests' fixture):
-            // compile against the API stub, which is not scanned for markers (it has no path).
-            compilation = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(Stub.Source, AnalyzerRunner.ParseOptions, path: string.Empty));
+            // Uses OrderedLocks without referencing the runtime project: compile against the real
+            // runtime assembly this test project references.
+            compilation = compilation.AddReferences(FrameworkReferences.OrderedLocks);
         }
 
         _compilations[project] = compilation;
