@@ -126,7 +126,7 @@ internal sealed partial class MethodWalker
                 foreach (IArgumentOperation argument in creation.Arguments)
                 {
                     if (argument.Parameter?.Name == "rank" && argument.ArgumentKind == ArgumentKind.Explicit
-                        && argument.Value.ConstantValue is { HasValue: true, Value: int rank } && rank != 0)
+                        && RankConstants.ValueOf(argument.Value) is int rank && rank != 0)
                     {
                         _model.CreationRanks[member.OriginalDefinition] = rank;
                     }
