@@ -40,7 +40,11 @@ internal static class Verify<TAnalyzer>
     public static Task AnalyzerAsync(string source, params string[] moreSources)
         => AnalyzerAsync(new[] { source }.Concat(moreSources).ToArray(), Array.Empty<DiagnosticResult>());
 
-    public static async Task AnalyzerAsync(string[] sources, DiagnosticResult[] expected, bool referenceOrderedLocks = true)
+    /// <summary>Runs the analyzer with <paramref name="editorconfig"/> lines (<c>key = value</c>) in a root .editorconfig.</summary>
+    public static Task AnalyzerWithOptionsAsync(string editorconfig, params string[] sources)
+        => AnalyzerAsync(sources, Array.Empty<DiagnosticResult>(), editorconfig: editorconfig);
+
+    public static async Task AnalyzerAsync(string[] sources, DiagnosticResult[] expected, bool referenceOrderedLocks = true, string? editorconfig = null)
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
         {
@@ -48,6 +52,11 @@ internal static class Verify<TAnalyzer>
             CompilerDiagnostics = CompilerDiagnostics.Errors,
         };
         Configure(test.TestState, sources, referenceOrderedLocks);
+        if (editorconfig is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\n" + editorconfig + "\n"));
+        }
+
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync();
     }

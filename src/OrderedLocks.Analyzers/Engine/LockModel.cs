@@ -50,9 +50,10 @@ internal sealed class LockModel
     private readonly ConcurrentDictionary<ISymbol, Lazy<BlockResult>> _blocks = new(SymbolEqualityComparer.Default);
     private readonly Lazy<LockGraph> _graph;
 
-    private LockModel(Compilation compilation)
+    private LockModel(Compilation compilation, AnalyzerSettings settings)
     {
         Compilation = compilation;
+        Settings = settings;
         Types = new KnownTypes(compilation);
         _graph = new Lazy<LockGraph>(
             () =>
@@ -87,7 +88,12 @@ internal sealed class LockModel
     /// <summary>All summaries, filled as blocks are walked.</summary>
     public ConcurrentBag<MethodSummary> Summaries { get; } = new();
 
-    public static LockModel For(Compilation compilation) => s_models.GetValue(compilation, static c => new LockModel(c));
+    /// <summary>The model of <paramref name="compilation"/>, created (with its .editorconfig options) by whichever rule asks first.</summary>
+    public static LockModel For(Compilation compilation, AnalyzerConfigOptionsProvider? options = null)
+        => s_models.GetValue(compilation, c => new LockModel(c, AnalyzerSettings.Read(c, options)));
+
+    /// <summary>The .editorconfig options (user lock types, identity level).</summary>
+    public AnalyzerSettings Settings { get; }
 
     public BlockResult Summarize(OperationBlockAnalysisContext context)
     {

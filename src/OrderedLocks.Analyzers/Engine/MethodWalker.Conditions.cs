@@ -24,7 +24,9 @@ internal sealed partial class MethodWalker
         }
         else if ((KnownTypes.Is(type, _types.ThreadingLock) && method.Name == "Exit")
             || (KnownTypes.Is(type, _types.SemaphoreSlim) && method.Name == "Release")
-            || (KnownTypes.Is(type, _types.ReaderWriterLockSlim) && method.Name is "ExitWriteLock" or "ExitUpgradeableReadLock"))
+            || (KnownTypes.Is(type, _types.ReaderWriterLockSlim) && method.Name is "ExitWriteLock" or "ExitUpgradeableReadLock")
+            || (KnownTypes.Is(type, _types.Mutex) && method.Name == "ReleaseMutex")
+            || (method.Name == "Release" && LibraryLocks.IsFlowReleased(type)))
         {
             target = invocation.Instance;
         }

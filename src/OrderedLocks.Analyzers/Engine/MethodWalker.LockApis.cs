@@ -95,7 +95,18 @@ internal sealed partial class MethodWalker
 
         if (invocation.Instance is null && !IsOrderedStaticSet(method))
         {
-            return ScopeReturningHelper(invocation, awaited) ?? GenericAsyncLock(invocation, awaited);
+            return ScopeReturningHelper(invocation, awaited) ?? LibraryLock(invocation, awaited) ?? ConfiguredOrHeuristicLock(invocation, awaited);
+        }
+
+        if (KnownTypes.Is(invocation.Instance?.Type, _types.Mutex))
+        {
+            // WaitOne is declared on WaitHandle: the receiver's type says it is a Mutex.
+            return name switch
+            {
+                "WaitOne" when method.Parameters.Length == 0 => new AcquisitionInfo(invocation, AcquireShape.Flow, HoldKind.Mutex, false, ImmutableArray.Create(invocation.Instance!), null),
+                "WaitOne" => new AcquisitionInfo(invocation, AcquireShape.Conditional, HoldKind.Mutex, true, ImmutableArray.Create(invocation.Instance!), null),
+                _ => null,
+            };
         }
 
         if (KnownTypes.Is(type, _types.ThreadingLock))
@@ -172,7 +183,7 @@ internal sealed partial class MethodWalker
             return null;
         }
 
-        return ScopeReturningHelper(invocation, awaited) ?? GenericAsyncLock(invocation, awaited);
+        return ScopeReturningHelper(invocation, awaited) ?? LibraryLock(invocation, awaited) ?? ConfiguredOrHeuristicLock(invocation, awaited);
     }
 
     /// <summary>
@@ -248,10 +259,60 @@ internal sealed partial class MethodWalker
         return builder.ToImmutable();
     }
 
-    /// <summary>The common async-lock shape: <c>using (await x.LockAsync())</c> / <c>using (x.Lock())</c> returning a disposable.</summary>
-    private AcquisitionInfo? GenericAsyncLock(IInvocationOperation invocation, bool awaited)
+    /// <summary>
+    /// Locks of well-known libraries, recognised by type and method (never by a method name alone):
+    /// Nito.AsyncEx, NeoSmart.AsyncLock, DotNext.Threading, Microsoft.VisualStudio.Threading.
+    /// </summary>
+    private AcquisitionInfo? LibraryLock(IInvocationOperation invocation, bool awaited)
+    {
+        IMethodSymbol method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
+        LibraryLockApi? api = LibraryLocks.Find(method, invocation.Instance?.Type);
+        if (api is null || (api.MustBeAwaited && !awaited))
+        {
+            return null;
+        }
+
+        IOperation? target = api.LockIsFirstArgument
+            ? (invocation.Arguments.Length > 0 ? invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? 0).First().Value : null)
+            : invocation.Instance;
+        if (target is null)
+        {
+            return null;
+        }
+
+        // DotNext: AsyncLock.Exclusive(existingLock).AcquireAsync() locks existingLock.
+        if (Unwrap(target) is IInvocationOperation { TargetMethod.Name: "Exclusive", Arguments.Length: 1 } wrap && LibraryLocks.IsDotNextAsyncLock(wrap.TargetMethod.ContainingType))
+        {
+            target = wrap.Arguments[0].Value;
+        }
+
+        bool timed = api.TimedOverloadIsTry && method.Parameters.Any(p => p.Type.Name == "TimeSpan" || p.Type.SpecialType == SpecialType.System_Int32);
+        AcquireShape shape = api.Scoped ? AcquireShape.Scoped : (api.IsTry || timed ? AcquireShape.Conditional : AcquireShape.Flow);
+        return new AcquisitionInfo(invocation, shape, api.Reentrant ? HoldKind.ReentrantAsyncLock : HoldKind.AsyncLock, api.IsTry || timed, ImmutableArray.Create(target), null);
+    }
+
+    /// <summary>
+    /// A user lock type named in .editorconfig (<c>orderedlocks.lock_types</c>): any method of it
+    /// returning a disposable (possibly awaited) acquires it, scoped. With the opt-in
+    /// <c>orderedlocks.lock_name_heuristic = true</c>, also the old name shape on any type
+    /// (<c>using (await x.LockAsync())</c>, <c>Acquire</c>, <c>Enter</c>, ...).
+    /// </summary>
+    private AcquisitionInfo? ConfiguredOrHeuristicLock(IInvocationOperation invocation, bool awaited)
     {
         if (invocation.Instance is null && !invocation.TargetMethod.IsExtensionMethod)
+        {
+            return null;
+        }
+
+        IOperation? receiver = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+        if (receiver is null)
+        {
+            return null;
+        }
+
+        AnalyzerSettings settings = _model.Settings;
+        bool configured = settings.IsLockType(receiver.Type, out bool reentrant);
+        if (!configured && !settings.NameHeuristic)
         {
             return null;
         }
@@ -262,8 +323,7 @@ internal sealed partial class MethodWalker
             name = name.Substring(0, name.Length - "Async".Length);
         }
 
-        bool lockLike = name is "Lock" or "Acquire" or "AcquireLock" or "Enter" or "WriterLock" or "WriteLock" or "AcquireWriterLock" or "AcquireWriteLock" or "LockWrite";
-        if (!lockLike)
+        if (!configured && name is not ("Lock" or "Acquire" or "AcquireLock" or "Enter" or "WriterLock" or "WriteLock" or "AcquireWriterLock" or "AcquireWriteLock" or "LockWrite"))
         {
             return null;
         }
@@ -283,8 +343,7 @@ internal sealed partial class MethodWalker
             return null;
         }
 
-        IOperation? receiver = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
-        return receiver is null ? null : new AcquisitionInfo(invocation, AcquireShape.Scoped, HoldKind.AsyncLock, false, ImmutableArray.Create(receiver), null);
+        return new AcquisitionInfo(invocation, AcquireShape.Scoped, reentrant ? HoldKind.ReentrantAsyncLock : HoldKind.AsyncLock, false, ImmutableArray.Create(receiver), null);
     }
 
     private ImmutableArray<Hold> VisitAcquisitionOperands(AcquisitionInfo acquisition, ImmutableArray<Hold> state)

@@ -31,8 +31,14 @@ internal enum HoldKind
     /// <summary>ReentrantOrderedLock.AcquireAsync: owned by the async flow, reentrant.</summary>
     ReentrantAsync,
 
-    /// <summary><c>using (await x.LockAsync())</c> shape on any type (Nito, NeoSmart, home-grown): not reentrant.</summary>
+    /// <summary>A library async lock (Nito, DotNext, vs-threading AsyncSemaphore) or a user type named in .editorconfig: not reentrant, owned by the flow.</summary>
     AsyncLock,
+
+    /// <summary>A reentrant library async lock (NeoSmart AsyncLock, vs-threading AsyncReaderWriterLock write lock) or a user type named reentrant in .editorconfig.</summary>
+    ReentrantAsyncLock,
+
+    /// <summary>System.Threading.Mutex (WaitOne / ReleaseMutex): reentrant, thread-owned.</summary>
+    Mutex,
 }
 
 /// <summary>One lock held at a program point.</summary>
@@ -70,9 +76,9 @@ internal sealed class Hold
 
     public bool IsTry { get; }
 
-    public bool IsThreadOwned => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReaderWriterWrite or HoldKind.OrderedSync or HoldKind.ReentrantSync;
+    public bool IsThreadOwned => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReaderWriterWrite or HoldKind.OrderedSync or HoldKind.ReentrantSync or HoldKind.Mutex;
 
-    public bool IsReentrant => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReentrantSync or HoldKind.ReentrantAsync;
+    public bool IsReentrant => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReentrantSync or HoldKind.ReentrantAsync or HoldKind.ReentrantAsyncLock or HoldKind.Mutex;
 }
 
 /// <summary>An acquisition of <see cref="Lock"/> while <see cref="Held"/> were held.</summary>
