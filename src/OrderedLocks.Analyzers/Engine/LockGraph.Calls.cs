@@ -134,6 +134,13 @@ internal sealed partial class LockGraph
         }
         else if (call.DelegateSymbol is { } holder)
         {
+            if (call.InConstructor && holder is IEventSymbol { IsStatic: false })
+            {
+                // An instance event raised by a constructor: nobody outside can have subscribed to
+                // the object under construction yet (events are neither global nor timeless).
+                yield break;
+            }
+
             foreach (IMethodSymbol bound in _model.GetBindings(holder).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
             {
                 if (_summaries.ContainsKey(bound))

@@ -263,6 +263,19 @@ internal sealed partial class LockGraph
             return;
         }
 
+        // Only a cycle that one set of objects can close is a deadlock (not a wrapper's lock then
+        // the wrapped object's lock of the same field, not a fresh object's).
+        var relations = new List<IEnumerable<Relation>>(cycle.Count);
+        for (int i = 0; i < cycle.Count; i++)
+        {
+            relations.Add(_edges[(cycle[i], cycle[(i + 1) % cycle.Count])].Relations.Keys);
+        }
+
+        if (!CycleFeasibility.CanClose(relations, cycle.Any(k => k.IsStatic), _model.Settings.Identity))
+        {
+            return;
+        }
+
         var locations = occurrences.Select(o => o.Occurrence.Location).Distinct().OrderBy(l => l, LocationComparer.Instance).ToList();
         var text = new StringBuilder();
         if (cycle.Count > MaxDescribedEdges)
@@ -284,8 +297,27 @@ internal sealed partial class LockGraph
             text.Append("; '").Append(to.Display).Append("' while holding '").Append(from.Display).Append("' in ").Append(Display(occurrence.Method));
             if (occurrence.Callee is not null)
             {
-                text.Append(" via ").Append(DescribePath(occurrence.Method, occurrence.Callee, to, top: true));
+                text.Append(" via ").Append(DescribePath(occurrence.Method, occurrence.Callee, occurrence.CalleeRef, top: true));
             }
+        }
+
+        // Suppression where users expect it: a #pragma or [SuppressMessage] at ANY edge site of the
+        // cycle (either method) silences the whole cycle. The cycle is then reported only at the
+        // suppressed sites, where the compiler suppresses it (and marker checks still see it).
+        List<Location> suppressed = occurrences
+            .Where(o => _suppressions.IsSuppressed(RuleIdentifiers.InconsistentLockOrder, o.Occurrence.Location, o.Occurrence.Method))
+            .Select(o => o.Occurrence.Location)
+            .Distinct()
+            .OrderBy(l => l, LocationComparer.Instance)
+            .ToList();
+        if (suppressed.Count > 0)
+        {
+            foreach (Location site in suppressed)
+            {
+                AddFinding(RuleIdentifiers.InconsistentLockOrder, site, locations.Where(l => l != site).ToImmutableArray(), text.ToString());
+            }
+
+            return;
         }
 
         AddFinding(RuleIdentifiers.InconsistentLockOrder, locations[0], locations.Skip(1).ToImmutableArray(), text.ToString());

@@ -16,8 +16,10 @@ internal sealed partial class LockGraph
     // ----------------------------------------------------------------------------------------
     private sealed class EdgeOccurrence
     {
-        public EdgeOccurrence(Location location, IMethodSymbol method, IMethodSymbol? callee, bool isTry, HashSet<LockKey> held)
+        public EdgeOccurrence(Location location, IMethodSymbol method, IMethodSymbol? callee, bool isTry, HashSet<LockKey> held, Relation relation, LockRef calleeRef)
         {
+            Relation = relation;
+            CalleeRef = calleeRef;
             Location = location;
             Method = method;
             Callee = callee;
@@ -32,6 +34,11 @@ internal sealed partial class LockGraph
 
         public IMethodSymbol Method { get; }
 
+        /// <summary>How the acquired lock's object relates to the held lock's object.</summary>
+        public Relation Relation { get; }
+
+        /// <summary>For an edge through a call: the acquired lock in the callee's frame.</summary>
+        public LockRef CalleeRef { get; }
 
         public bool IsTry { get; }
 
@@ -42,7 +49,10 @@ internal sealed partial class LockGraph
     {
         public List<EdgeOccurrence> Occurrences { get; } = new();
 
-        public HashSet<Location> Seen { get; } = new();
+        public HashSet<(Location, Relation)> Seen { get; } = new();
+
+        /// <summary>The first blocking occurrence of each object relation seen on this edge.</summary>
+        public Dictionary<Relation, EdgeOccurrence> Relations { get; } = new();
 
         /// <summary>Locks (other than the edge's own source) held at every blocking occurrence: candidate gate locks.</summary>
         public HashSet<LockKey>? Gates { get; set; }
@@ -52,6 +62,7 @@ internal sealed partial class LockGraph
 
     private void BuildEdges()
     {
+        bool fields = _model.Settings.Identity == IdentityLevel.Fields;
         foreach (MethodSummary summary in _summaries.Values)
         {
             foreach (Acquisition acquisition in summary.Acquisitions)
@@ -61,31 +72,39 @@ internal sealed partial class LockGraph
                     continue;
                 }
 
+                Hold inner = acquisition.Lock;
+                if (IsReentry(acquisition.Held, inner.Key, inner.ObjectPath, fields))
+                {
+                    // Taking a lock the flow already holds further out adds no order (lockdep's rule);
+                    // a non-reentrant one is a self-deadlock (OL0006).
+                    foreach (Hold outer in acquisition.Held)
+                    {
+                        if (outer.Key.Equals(inner.Key) && IsMutex(outer) && (outer.Key.IsStatic || outer.Instance == inner.Instance) && !inner.IsReentrant && !acquisition.IsTry)
+                        {
+                            AddFinding(RuleIdentifiers.NonReentrantReacquisition, inner.Location, ImmutableArray.Create(outer.Location), inner.Key.Display, string.Empty);
+                            break;
+                        }
+                    }
+
+                    continue;
+                }
+
                 HashSet<LockKey>? held = null;
                 int innermost = InnermostBlocking(acquisition.Held);
                 for (int i = 0; i < acquisition.Held.Length; i++)
                 {
                     Hold outer = acquisition.Held[i];
-                    if (!IsMutex(outer))
+                    if (!IsMutex(outer) || outer.Key.Equals(inner.Key))
                     {
                         continue;
                     }
 
-                    if (outer.Key.Equals(acquisition.Lock.Key))
-                    {
-                        if ((outer.Key.IsStatic || outer.Instance == acquisition.Lock.Instance) && !acquisition.Lock.IsReentrant && !acquisition.IsTry)
-                        {
-                            AddFinding(RuleIdentifiers.NonReentrantReacquisition, acquisition.Lock.Location, ImmutableArray.Create(outer.Location), acquisition.Lock.Key.Display, string.Empty);
-                        }
-
-                        continue;
-                    }
-
-                    CheckRank(outer.Key, acquisition.Lock.Key, acquisition.Lock.Location, null);
+                    CheckRank(outer.Key, inner.Key, inner.Location, null);
                     if (i >= innermost)
                     {
                         held ??= HeldKeys(acquisition.Held, summary.Method);
-                        AddEdge(outer.Key, acquisition.Lock.Key, new EdgeOccurrence(acquisition.Lock.Location, summary.Method, null, acquisition.IsTry, held));
+                        Relation relation = fields ? Relation.Same : Relation.Between(outer.Key, outer.ObjectPath, inner.Key, inner.ObjectPath);
+                        AddEdge(outer.Key, inner.Key, new EdgeOccurrence(inner.Location, summary.Method, null, acquisition.IsTry, held, relation, default));
                     }
                 }
             }
@@ -101,7 +120,7 @@ internal sealed partial class LockGraph
                 int innermost = InnermostBlocking(call.Held);
                 foreach (IMethodSymbol target in Targets(call))
                 {
-                    Dictionary<LockKey, AcquiredVia> all = _acquired[target];
+                    Dictionary<LockRef, AcquiredVia> all = _acquired[target];
                     foreach (Hold outer in call.Held)
                     {
                         if (!IsMutex(outer))
@@ -109,41 +128,97 @@ internal sealed partial class LockGraph
                             continue;
                         }
 
-                        if (all.TryGetValue(outer.Key, out AcquiredVia? again))
+                        AcquiredVia? again = null;
+                        foreach (KeyValuePair<LockRef, AcquiredVia> entry in all)
+                        {
+                            if (entry.Key.Key.Equals(outer.Key) && (again is null || (entry.Value.OnThis && !again.OnThis)))
+                            {
+                                again = entry.Value;
+                            }
+                        }
+
+                        if (again is not null)
                         {
                             CheckSelfThroughCall(summary, call, target, outer, again);
                         }
 
                         if (RankOf(outer.Key) is not null)
                         {
-                            foreach (KeyValuePair<LockKey, AcquiredVia> entry in all)
+                            foreach (KeyValuePair<LockRef, AcquiredVia> entry in all)
                             {
-                                if (!entry.Key.Equals(outer.Key))
+                                if (!entry.Key.Key.Equals(outer.Key))
                                 {
-                                    CheckRank(outer.Key, entry.Key, call.Location, () => DescribePath(summary.Method, target, entry.Key));
+                                    LockRef reference = entry.Key;
+                                    CheckRank(outer.Key, reference.Key, call.Location, () => DescribePath(summary.Method, target, reference));
                                 }
                             }
                         }
                     }
 
-                    foreach (KeyValuePair<LockKey, AcquiredVia> entry in _topAcquired[target])
+                    foreach (KeyValuePair<LockRef, AcquiredVia> entry in _topAcquired[target])
                     {
+                        LockKey innerKey = entry.Key.Key;
+                        AccessPath innerPath = entry.Key.Key.IsStatic ? AccessPath.Static : call.Translate(entry.Key.Path);
+                        if (!fields && innerPath.Root == PathRoot.Fresh)
+                        {
+                            continue;
+                        }
+
+                        if (IsReentry(call.Held, innerKey, innerPath, fields) || IsHeldOnEntry(summary.Method, innerKey, innerPath, fields))
+                        {
+                            continue;
+                        }
+
                         for (int i = innermost; i < call.Held.Length; i++)
                         {
                             Hold outer = call.Held[i];
-                            if (!IsMutex(outer) || outer.Key.Equals(entry.Key))
+                            if (!IsMutex(outer) || outer.Key.Equals(innerKey))
                             {
                                 continue;
                             }
 
                             held ??= HeldKeys(call.Held, summary.Method);
-                            AddEdge(outer.Key, entry.Key, new EdgeOccurrence(call.Location, summary.Method, target, entry.Value.IsTry, held));
+                            Relation relation = fields ? Relation.Same : Relation.Between(outer.Key, outer.ObjectPath, innerKey, innerPath);
+                            AddEdge(outer.Key, innerKey, new EdgeOccurrence(call.Location, summary.Method, target, entry.Value.IsTry, held, relation, entry.Key));
                         }
                     }
                 }
             }
         }
     }
+
+    /// <summary>
+    /// The lock (<paramref name="key"/> on the object <paramref name="path"/>) is already held in
+    /// <paramref name="held"/> on the same object (or one whose identity cannot be told apart): re-entry.
+    /// </summary>
+    private bool IsReentry(ImmutableArray<Hold> held, LockKey key, AccessPath path, bool fields)
+    {
+        foreach (Hold outer in held)
+        {
+            if (!outer.Key.Equals(key) || !IsMutex(outer))
+            {
+                continue;
+            }
+
+            if (fields || key.IsStatic)
+            {
+                return true;
+            }
+
+            RelationKind relation = Relation.Between(outer.Key, outer.ObjectPath, key, path).Kind;
+            if (relation is RelationKind.Same or RelationKind.Global)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Every caller holds the lock (on this method's own object, or a static lock) when calling <paramref name="method"/>: re-entry.</summary>
+    private bool IsHeldOnEntry(IMethodSymbol method, LockKey key, AccessPath path, bool fields)
+        => (fields || key.IsStatic || (path.Root == PathRoot.This && path.Members.IsEmpty))
+            && _entry.TryGetValue(method, out HashSet<LockKey>? onEntry) && onEntry is not null && onEntry.Contains(key);
 
     /// <summary>
     /// Index of the most recently acquired blocking hold. Order edges come from it (and from try-holds
@@ -183,7 +258,7 @@ internal sealed partial class LockGraph
         {
             if (!via.Hold.IsReentrant && !via.IsTry && !outer.IsReentrant)
             {
-                AddFinding(RuleIdentifiers.NonReentrantReacquisition, call.Location, ImmutableArray.Create(outer.Location, via.Hold.Location), outer.Key.Display, " (via " + DescribePath(summary.Method, target, outer.Key) + ")");
+                AddFinding(RuleIdentifiers.NonReentrantReacquisition, call.Location, ImmutableArray.Create(outer.Location, via.Hold.Location), outer.Key.Display, " (via " + DescribePath(summary.Method, target, ReferenceOf(target, via)) + ")");
             }
 
             return;
@@ -193,8 +268,21 @@ internal sealed partial class LockGraph
         // (account.Transfer(other) → other.Deposit()): two instances nested without an order.
         if (via.OnThis && call.Receiver == CallReceiver.ParameterOrLocal)
         {
-            AddFinding(RuleIdentifiers.SameFieldInstancesNested, call.Location, ImmutableArray.Create(outer.Location, via.Hold.Location), outer.Key.Display, outer.Instance, "the one acquired via " + DescribePath(summary.Method, target, outer.Key));
+            AddFinding(RuleIdentifiers.SameFieldInstancesNested, call.Location, ImmutableArray.Create(outer.Location, via.Hold.Location), outer.Key.Display, outer.Instance, "the one acquired via " + DescribePath(summary.Method, target, ReferenceOf(target, via)));
         }
+    }
+
+    private LockRef ReferenceOf(IMethodSymbol method, AcquiredVia via)
+    {
+        foreach (KeyValuePair<LockRef, AcquiredVia> entry in _acquired[method])
+        {
+            if (ReferenceEquals(entry.Value, via))
+            {
+                return entry.Key;
+            }
+        }
+
+        return new LockRef(via.Hold.Key, via.Path);
     }
 
     /// <summary>Keys held at a point of <paramref name="method"/>: held locally, plus held by every caller on entry.</summary>
@@ -231,7 +319,7 @@ internal sealed partial class LockGraph
             _edges.Add((from, to), edge);
         }
 
-        if (!edge.Seen.Add(occurrence.Location))
+        if (!edge.Seen.Add((occurrence.Location, occurrence.Relation)))
         {
             return;
         }
@@ -254,6 +342,20 @@ internal sealed partial class LockGraph
         else if (edge.Gates.Count > 0)
         {
             edge.Gates.IntersectWith(occurrence.Held);
+        }
+
+        if (occurrence.Relation.Kind == RelationKind.Fresh)
+        {
+            // A fresh object's lock: held by nobody else, it closes no cycle.
+            return;
+        }
+
+        if (!edge.Relations.TryGetValue(occurrence.Relation, out EdgeOccurrence? first) || CompareLocations(occurrence.Location, first.Location) < 0)
+        {
+            if (first is not null || edge.Relations.Count < MaxRelationsPerEdge)
+            {
+                edge.Relations[occurrence.Relation] = occurrence;
+            }
         }
 
         if (edge.FirstBlocking is null || CompareLocations(occurrence.Location, edge.FirstBlocking.Location) < 0)

@@ -22,16 +22,17 @@ internal sealed partial class LockGraph
     private const int MaxAcquiredPerMethod = 512;
     private const int MaxDispatchTargets = 64;
     private const int MaxStoredOccurrences = 16;
+    private const int MaxRelationsPerEdge = 8;
     private const int MaxDescribedEdges = 12;
-    private const int MaxComponentIterations = 64;
 
     private readonly LockModel _model;
     private readonly Dictionary<IMethodSymbol, MethodSummary> _summaries = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<IMethodSymbol, Dictionary<LockKey, AcquiredVia>> _acquired = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<IMethodSymbol, Dictionary<LockKey, AcquiredVia>> _topAcquired = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _acquired = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _topAcquired = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<(LockKey From, LockKey To), EdgeInfo> _edges = new();
     private readonly List<LocalFinding> _findings = new();
+    private readonly Suppressions _suppressions = new();
     private readonly HashSet<(LockKey, LockKey, Location)> _reportedRanks = new();
     private readonly Dictionary<LockKey, int?> _ranks = new();
     private readonly Dictionary<LockKey, bool> _semaphoreIsMutex = new();

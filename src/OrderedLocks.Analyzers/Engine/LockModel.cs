@@ -55,6 +55,7 @@ internal sealed class LockModel
         Compilation = compilation;
         Settings = settings;
         Types = new KnownTypes(compilation);
+        Aliases = new Aliases();
         _graph = new Lazy<LockGraph>(
             () =>
             {
@@ -69,6 +70,9 @@ internal sealed class LockModel
     public Compilation Compilation { get; }
 
     public KnownTypes Types { get; }
+
+    /// <summary>Properties, readonly fields and methods that are another field under a second name.</summary>
+    public Aliases Aliases { get; }
 
     /// <summary>Delegate-typed fields, properties, events, locals and parameters → the methods and lambdas stored in them.</summary>
     public ConcurrentDictionary<ISymbol, ConcurrentBag<IMethodSymbol>> DelegateBindings { get; } = new(SymbolEqualityComparer.Default);

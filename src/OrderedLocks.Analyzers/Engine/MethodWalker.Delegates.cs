@@ -13,7 +13,8 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Calls, delegates, declarations
     // ----------------------------------------------------------------------------------------
-    private void AddCall(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> state, Location location, CallReceiver receiver = CallReceiver.Other)
+    private void AddCall(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> state, Location location, CallReceiver receiver = CallReceiver.Other,
+        IOperation? instance = null, ImmutableArray<IArgumentOperation> arguments = default, bool constructor = false)
     {
         if (target is not null)
         {
@@ -28,7 +29,44 @@ internal sealed partial class MethodWalker
             }
         }
 
-        _current.Calls.Add(new CallSite(target, delegateSymbol, receiverIsThis, state, location, receiverIsThis ? CallReceiver.This : receiver));
+        // Where the callee's `this` and parameters are in this method's frame (lock identity through calls).
+        AccessPath receiverPath = constructor ? AccessPath.Fresh
+            : target is { IsStatic: true } ? AccessPath.Static
+            : target is null && delegateSymbol is not null ? AccessPath.Of(PathRoot.Local, delegateSymbol) // a delegate's target object: named, not known
+            : target is null ? AccessPath.Unknown
+            : PathOf(instance, 0);
+        if (constructor)
+        {
+            receiver = CallReceiver.Fresh;
+        }
+        else if (receiverPath.Root == PathRoot.Fresh)
+        {
+            receiver = CallReceiver.Fresh;
+        }
+
+        ITypeSymbol? receiverType = instance is null ? _current.Method.ContainingType : Unwrap(instance).Type;
+        ImmutableArray<AccessPath> argumentPaths = ImmutableArray<AccessPath>.Empty;
+        if (target is not null && !arguments.IsDefaultOrEmpty)
+        {
+            AccessPath[] paths = Enumerable.Repeat(AccessPath.Unknown, target.Parameters.Length).ToArray();
+            foreach (IArgumentOperation argument in arguments)
+            {
+                if (argument.Parameter is { } parameter && parameter.Ordinal < paths.Length && argument.ArgumentKind == ArgumentKind.Explicit)
+                {
+                    paths[parameter.Ordinal] = PathOf(argument.Value, 0);
+                }
+            }
+
+            argumentPaths = paths.ToImmutableArray();
+        }
+
+        _current.Calls.Add(new CallSite(target, delegateSymbol, receiverIsThis, state, location, receiverIsThis && !constructor ? CallReceiver.This : receiver)
+        {
+            ReceiverPath = receiverPath,
+            ArgumentPaths = argumentPaths,
+            ReceiverType = receiverType,
+            InConstructor = _current.Method.MethodKind == MethodKind.Constructor,
+        });
     }
 
     private void RecordPropertyAccess(IPropertyReferenceOperation property, ImmutableArray<Hold> state)
@@ -39,12 +77,12 @@ internal sealed partial class MethodWalker
         Location location = property.Syntax.GetLocation();
         if (isRead && property.Property.GetMethod is { } getter)
         {
-            AddCall(getter, null, receiverIsThis, state, location);
+            AddCall(getter, null, receiverIsThis, state, location, ReceiverKindOf(property.Instance), property.Instance);
         }
 
         if (isWrite && property.Property.SetMethod is { } setter)
         {
-            AddCall(setter, null, receiverIsThis, state, location);
+            AddCall(setter, null, receiverIsThis, state, location, ReceiverKindOf(property.Instance), property.Instance);
         }
     }
 
@@ -90,6 +128,7 @@ internal sealed partial class MethodWalker
                 break;
             case ILocalReferenceOperation local:
                 _aliases.Remove(local.Local);
+                _freshLocals.Remove(local.Local);
                 Bind(local.Local, value);
                 break;
             case IParameterReferenceOperation parameter:
@@ -101,9 +140,15 @@ internal sealed partial class MethodWalker
     private void RecordLocal(ILocalSymbol local, IOperation value)
     {
         IOperation unwrapped = Unwrap(value);
-        if (unwrapped is IFieldReferenceOperation or IPropertyReferenceOperation { Arguments.Length: 0 } or IArrayElementReferenceOperation or ILocalReferenceOperation)
+        _freshLocals.Remove(local);
+        if (unwrapped is IFieldReferenceOperation or IPropertyReferenceOperation { Arguments.Length: 0 } or IArrayElementReferenceOperation or ILocalReferenceOperation
+            or IInvocationOperation { Arguments.Length: 0 })
         {
             _aliases[local] = unwrapped;
+        }
+        else if (unwrapped is IObjectCreationOperation)
+        {
+            _freshLocals.Add(local);
         }
 
         Bind(local, value);

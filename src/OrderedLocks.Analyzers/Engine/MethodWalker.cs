@@ -30,6 +30,7 @@ internal sealed partial class MethodWalker
     private readonly Stack<IConditionalAccessOperation> _conditionalAccesses = new();
     private readonly Stack<IBlockOperation> _blocks = new();
     private readonly Dictionary<ILocalSymbol, IOperation> _aliases = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<ILocalSymbol> _freshLocals = new(SymbolEqualityComparer.Default);
     private MethodSummary _current;
     private ImmutableArray<Hold> _inherited = ImmutableArray<Hold>.Empty;
 
@@ -164,7 +165,7 @@ internal sealed partial class MethodWalker
                 state = VisitChildren(creation, state);
                 if (creation.Constructor is { } constructor)
                 {
-                    AddCall(constructor, delegateSymbol: null, receiverIsThis: false, state, creation.Syntax.GetLocation());
+                    AddCall(constructor, delegateSymbol: null, receiverIsThis: false, state, creation.Syntax.GetLocation(), CallReceiver.Fresh, null, creation.Arguments, constructor: true);
                 }
 
                 return state;
@@ -614,7 +615,7 @@ internal sealed partial class MethodWalker
             return state;
         }
 
-        AddCall(method, null, IsThisReceiver(invocation.Instance), state, CallLocation(invocation), ReceiverKindOf(invocation.Instance));
+        AddCall(method, null, IsThisReceiver(invocation.Instance), state, CallLocation(invocation), ReceiverKindOf(invocation.Instance), invocation.Instance, invocation.Arguments);
         return state;
     }
 
