@@ -87,6 +87,8 @@ public sealed class HybridOrderTests
     [MemberData(nameof(CreationOrders))]
     public async Task ConsistentNesting_Unranked_EitherCreationOrder_NeverThrows_Sync(Created created)
     {
+        // Consistent: innermost, then outer, then inner, in every path (created in another order).
+        var innermost = new OrderedLock("innermost");
         (OrderedLock outer, OrderedLock inner) = Create(created);
         var threads = new Task[3];
         for (int t = 0; t < threads.Length; t++)
@@ -96,7 +98,10 @@ public sealed class HybridOrderTests
                 for (int i = 0; i < 200; i++)
                 {
                     NestHere(outer, inner);
-                    using (OrderedLock.AcquireAll(inner, outer))
+                    NestHere(innermost, outer);
+                    using (innermost.Acquire())
+                    using (outer.Acquire())
+                    using (inner.Acquire())
                     {
                     }
                 }
@@ -104,8 +109,7 @@ public sealed class HybridOrderTests
         }
 
         await Task.WhenAll(threads).WaitAsync(TestTimeouts.Hang);
-        NestHere(outer, inner);
-        Locks.AssertFree(outer, inner);
+        Locks.AssertFree(innermost, outer, inner);
     }
 
     [Theory]
@@ -326,6 +330,20 @@ public sealed class HybridOrderTests
 
         NestHere(index, page);
         Assert.Equal(LockViolationKind.OrderViolation, OtherOrderHere(page, index)?.Kind);
+    }
+
+    // AcquireAll takes unranked locks in creation order; nesting them by hand the other way is a
+    // real ABBA (a flow in AcquireAll holds the first and waits for the second): reported.
+    [Fact]
+    public void HandNestingAgainstAcquireAllsOrder_IsReported()
+    {
+        var inner = new OrderedLock("inner");
+        var outer = new OrderedLock("outer");
+        NestHere(outer, inner);
+
+        LockOrderException error = Assert.Throws<LockOrderException>(() => OrderedLock.AcquireAll(outer, inner));
+        Assert.Equal(LockViolationKind.PotentialDeadlock, error.Kind);
+        Locks.AssertFree(inner, outer);
     }
 
     [Fact]

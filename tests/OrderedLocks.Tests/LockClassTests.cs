@@ -48,33 +48,19 @@ public sealed class LockClassTests
     }
 
     [Fact]
-    public void Constructors_KeepTheClass()
+    public void Constructors_KeepTheClass_AndDescriptionsNameIt()
     {
         var rows = new LockClass("row");
-        Assert.Same(rows, new OrderedLock("r", lockClass: rows).LockClass);
+        var row = new OrderedLock("r", lockClass: rows);
+        Assert.Same(rows, row.LockClass);
         Assert.Same(rows, new ReentrantOrderedLock("r", lockClass: rows).LockClass);
         Assert.Null(new OrderedLock("plain").LockClass);
-        Assert.Contains("class 'row'", LockDescriptionOf(new OrderedLock("r", lockClass: rows)));
+        Assert.Equal("class 'row'", rows.ToString());
 
-        static string LockDescriptionOf(OrderedLock l)
-        {
-            using (l.Acquire())
-            {
-                var other = new OrderedLock("other", checking: LockOrderChecking.Learned);
-                FirstOrderSeenHere(other, l);
-            }
-
-            LockOrderException? error = SecondOrderHere(l, new OrderedLock("unused"));
-            Assert.Null(error);
-            return new OrderedLock("x", lockClass: l.LockClass).ToString() + " " + DescribeViaReport(l);
-        }
-
-        static string DescribeViaReport(OrderedLock l)
-        {
-            var reported = new OrderedLock("probe", checking: LockOrderChecking.Learned);
-            FirstOrderSeenHere(reported, l);
-            return SecondOrderHere(l, reported)?.Violation?.Acquiring.ToString() ?? "";
-        }
+        var probe = new OrderedLock("probe", checking: LockOrderChecking.Learned);
+        FirstOrderSeenHere(probe, row);
+        LockOrderException? error = SecondOrderHere(row, probe);
+        Assert.Equal($"'r' (no rank, id {row.Id}, class 'row')", error?.Violation?.Held.Single().Lock.ToString());
     }
 
     // An order learned with one member holds for every member: a different member in the other
