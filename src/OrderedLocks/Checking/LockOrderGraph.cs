@@ -38,6 +38,9 @@ internal static class LockOrderGraph
     private static int s_edgeCount;
     private static int s_lastNodeId;
 
+    // Numbers new edges in the order their searches start (see OnNewEdge).
+    private static long s_lastSequence;
+
     internal static int EdgeCount => Volatile.Read(ref s_edgeCount);
 
     internal static int Epoch => Volatile.Read(ref s_epoch);
@@ -100,10 +103,23 @@ internal static class LockOrderGraph
             // Removed again in between (its search found a cycle): try to add it once more.
         }
 
-        // Publish before searching (a full fence), so that concurrent edges closing one cycle
-        // cannot all miss each other.
-        Interlocked.MemoryBarrier();
+        // Publish, then take a sequence number (a full fence), then search: of the edges closing
+        // one cycle concurrently, the one with the highest number sees all the others.
+        long sequence = Interlocked.Increment(ref s_lastSequence);
+        if (added)
+        {
+            edge.Sequence = sequence;
+        }
+
         List<PathStep>? pathBack = FindPath(target, source, epoch);
+        if (pathBack is not null && added && pathBack.Exists(step => step.Edge.IsLaterThan(sequence)))
+        {
+            // The cycle runs through an edge published after this one and not yet decided: its
+            // own search sees this edge and reports the cycle (or finds it broken because an edge
+            // of it was rejected). One report per cycle, as with a global gate.
+            pathBack = null;
+        }
+
         if (pathBack is null)
         {
             if (added)
@@ -337,6 +353,7 @@ internal sealed class LockGraphNode
 internal sealed class LockGraphEdge
 {
     private volatile bool _confirmed;
+    private long _sequence;
 
     internal LockGraphEdge(LockDescription from, LockDescription to, int threadId, StackTrace firstSeen)
     {
@@ -359,5 +376,25 @@ internal sealed class LockGraphEdge
     // Report mode); only confirmed edges let an acquisition skip the check.
     internal bool IsConfirmed => _confirmed;
 
+    // The number taken after publishing, before searching; 0 until then.
+    internal long Sequence
+    {
+        get => Volatile.Read(ref _sequence);
+        set => Volatile.Write(ref _sequence, value);
+    }
+
     internal void Confirm() => _confirmed = true;
+
+    // Whether this edge is undecided and its search starts after the one numbered `sequence`
+    // (an edge without a number yet takes it later, so it is later).
+    internal bool IsLaterThan(long sequence)
+    {
+        if (_confirmed)
+        {
+            return false;
+        }
+
+        long own = Sequence;
+        return own == 0 || own > sequence;
+    }
 }
