@@ -1,0 +1,98 @@
+using System.Diagnostics;
+
+namespace OrderedLocks.Benchmarks;
+
+/// <summary>
+/// Plain memory and time probe for issue 16 (not BenchmarkDotNet: it follows one long run):
+/// <c>dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --learned-scale [count]</c>.
+/// For each mode it creates <c>count</c> (default 1,000,000) short-lived row locks, each nested
+/// under one long-lived table lock and dropped, and prints at 1,000, 10,000, 100,000 and
+/// 1,000,000 rows: the average time per row of the last 1,000 rows, the live managed heap after
+/// a full blocking GC (minus the heap before the first row) and the number of edges learned.
+/// Each mode first runs 1,000 rows on a separate table (JIT, and the symbol loading of the first
+/// stack capture), so the first window measures the graph, not start-up.
+/// </summary>
+internal static class LearnedScaleProbe
+{
+    private const int Window = 1_000;
+
+    internal static void Run(int count)
+    {
+        Console.WriteLine($"learned-scale probe: {count:N0} rows per mode, windows of {Window:N0}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");
+        Console.WriteLine("| mode | rows so far | µs per row (last 1,000) | x first 1,000 | live heap after full GC | edges learned |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        var variants = new (string Name, LockOrderChecking Mode, bool WithClass)[]
+        {
+            ("Strict (no graph)", LockOrderChecking.Strict, false),
+            ("Hybrid, LockClass", LockOrderChecking.Hybrid, true),
+            ("Learned, LockClass", LockOrderChecking.Learned, true),
+            ("Hybrid, no class", LockOrderChecking.Hybrid, false),
+            ("Learned, no class", LockOrderChecking.Learned, false),
+        };
+        foreach (var (name, mode, withClass) in variants)
+        {
+            RunVariant(name, mode, withClass ? new LockClass("row") : null, count);
+        }
+
+        Console.WriteLine($"load average after: {LoadAverage()}");
+    }
+
+    private static void RunVariant(string name, LockOrderChecking mode, LockClass? rows, int count)
+    {
+        var warmUpTable = new OrderedLock("warm-up table", checking: mode);
+        for (int i = 0; i < Window; i++)
+        {
+            LearnedScaleBenchmarks.RowUnderTable(warmUpTable, mode, rows);
+        }
+
+        var table = new OrderedLock("table", checking: mode);
+        long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        int edgesBefore = LockOrderPolicy.LearnedEdgeCount;
+        double first = 0;
+        var watch = new Stopwatch();
+        int done = 0;
+        for (int checkpoint = Window; checkpoint <= count; checkpoint *= 10)
+        {
+            // Untimed up to the window before the checkpoint, then the timed window.
+            for (; done < checkpoint - Window; done++)
+            {
+                LearnedScaleBenchmarks.RowUnderTable(table, mode, rows);
+            }
+
+            watch.Restart();
+            for (; done < checkpoint; done++)
+            {
+                LearnedScaleBenchmarks.RowUnderTable(table, mode, rows);
+            }
+
+            watch.Stop();
+            double microseconds = watch.Elapsed.TotalMicroseconds / Window;
+            if (checkpoint == Window)
+            {
+                first = microseconds;
+            }
+
+            long live = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
+            Console.WriteLine($"| {name} | {checkpoint:N0} | {microseconds:F3} | {microseconds / first:F2} | {live / 1024.0:N1} KiB | {LockOrderPolicy.LearnedEdgeCount - edgesBefore:N0} |");
+        }
+
+        GC.KeepAlive(table);
+        GC.KeepAlive(rows);
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Trim();
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "n/a";
+        }
+    }
+}
