@@ -10,8 +10,9 @@ namespace OrderedLocks.Benchmarks;
 /// 1,000,000 rows: the time per row of the last 1,000 rows (fastest and median of five slices of
 /// 200, since load only adds time), the live managed heap after
 /// full blocking GCs with finalizers run (minus the heap before the first row) and the number of edges learned.
-/// Each mode first runs 1,000 rows on a separate table (JIT, and the symbol loading of the first
-/// stack capture), so the first window measures the graph, not start-up.
+/// Each mode first runs 2 x 1,000 rows on a separate table with a 1 s pause after each (JIT
+/// tiering, and the symbol loading of the first stack capture), so the first window measures the
+/// graph, not start-up.
 /// </summary>
 internal static class LearnedScaleProbe
 {
@@ -71,10 +72,17 @@ internal static class LearnedScaleProbe
 
     private static void RunVariant(string name, LockOrderChecking mode, LockClass? rows, int count)
     {
+        // Warm-up on another table: 1,000 rows, a pause for the tiered JIT's background
+        // compilation (slow on a loaded machine), 1,000 more.
         var warmUpTable = new OrderedLock("warm-up table", checking: mode);
-        for (int i = 0; i < Window; i++)
+        for (int round = 0; round < 2; round++)
         {
-            LearnedScaleBenchmarks.RowUnderTable(warmUpTable, mode, rows);
+            for (int i = 0; i < Window; i++)
+            {
+                LearnedScaleBenchmarks.RowUnderTable(warmUpTable, mode, rows);
+            }
+
+            Thread.Sleep(TimeSpan.FromSeconds(1));
         }
 
         var table = new OrderedLock("table", checking: mode);
