@@ -31,11 +31,13 @@ SUITES = {
 }
 
 
-def copy_tree(work):
-    if os.path.exists(work):
+def copy_tree(work, fresh):
+    # Without --fresh an existing copy is updated in place and keeps its bin/obj, so only what
+    # changed is rebuilt (a first build of the solution's projects takes minutes).
+    if fresh and os.path.exists(work):
         shutil.rmtree(work)
     ignore = shutil.ignore_patterns(".git", "bin", "obj", "TestResults", "artifacts", "*.trace")
-    shutil.copytree(ROOT, work, ignore=ignore)
+    shutil.copytree(ROOT, work, ignore=ignore, dirs_exist_ok=True)
 
 
 def edits(mutant):
@@ -45,7 +47,9 @@ def edits(mutant):
 
 
 def run_suite(work, suite, results, limit):
-    os.makedirs(results, exist_ok=True)
+    if os.path.exists(results):
+        shutil.rmtree(results)
+    os.makedirs(results)
     cmd = ["dotnet", "test", os.path.join(work, SUITES[suite]), "-c", "Release",
            "--logger", "trx", "--results-directory", results, "--blame-hang-timeout", "120s"]
     started = time.time()
@@ -79,13 +83,14 @@ def main():
     ap.add_argument("--suites", default="unit")
     ap.add_argument("--only", default="")
     ap.add_argument("--limit", type=int, default=900, help="seconds per suite run")
+    ap.add_argument("--fresh", action="store_true", help="delete the copy first (full rebuild)")
     args = ap.parse_args()
     suites = [s for s in args.suites.split(",") if s]
     only = {s for s in args.only.split(",") if s}
     mutants = [m for m in MUTANTS if not only or m["id"] in only]
 
     work = os.path.join(args.work, "repo")
-    copy_tree(work)
+    copy_tree(work, args.fresh)
     pristine = {}
     t0 = time.time()
     print(f"copy of {ROOT} in {work}; suites {suites}", flush=True)
