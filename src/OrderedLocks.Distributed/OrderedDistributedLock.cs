@@ -435,7 +435,7 @@ public sealed class OrderedDistributedLock : OrderedLockBase
         new($"Waiting for {this} on the server ({_inner.Name}) was cancelled. Nothing is held: not here, not on the server.", inner, cancellationToken);
 
     private DistributedLockFailedException Failed(string operation, Exception inner) =>
-        new(this, $"{operation} {this} on the server ({_inner.GetType().Name} '{_inner.Name}') failed: {inner.Message} " +
+        new(this, $"{operation} {this} on the server ({_inner.GetType().Name} '{_inner.Name}') failed: {inner.Message.TrimEnd('.')}. " +
             (operation == "Acquiring"
                 ? "Nothing is held by this acquisition (AcquireAll released what it had taken). Check the connection to the server and retry."
                 : "The lock is released in this process; if the server session is gone, the server released its lock when the session ended."),

@@ -1,6 +1,7 @@
 using Medallion.Threading;
 using OrderedLocks.Distributed;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace OrderedLocks.Distributed.Tests;
 
@@ -12,7 +13,13 @@ public sealed class OrderedDistributedLockTests
 
     private readonly PostgresFixture _pg;
 
-    public OrderedDistributedLockTests(PostgresFixture pg) => _pg = pg;
+    private readonly ITestOutputHelper _output;
+
+    public OrderedDistributedLockTests(PostgresFixture pg, ITestOutputHelper output)
+    {
+        _pg = pg;
+        _output = output;
+    }
 
     // Whether the token is cancelled within Long (polled: DistributedLock may dispose its source).
     private static bool Fires(CancellationToken token)
@@ -342,9 +349,11 @@ public sealed class OrderedDistributedLockTests
         try
         {
             scope.Dispose();
+            _output.WriteLine("release after the backend was terminated: no exception");
         }
         catch (DistributedLockFailedException ex)
         {
+            _output.WriteLine("release after the backend was terminated: " + ex.Message);
             Assert.Contains("'ledger'", ex.Message, StringComparison.Ordinal);
         }
 
@@ -418,6 +427,7 @@ public sealed class OrderedDistributedLockTests
             }
         }
 
+        _output.WriteLine("after the restart: " + string.Join("; ", outcomes));
         Assert.True(scope.IsHeld, "not acquired after the restart: " + string.Join("; ", outcomes));
         scope.Dispose();
         Assert.False(l.IsLocked);
