@@ -164,9 +164,10 @@ internal static class Abba
             string outcome = $"side 1: {outcomes[0]}; side 2: {outcomes[1]} ({watch.Elapsed.TotalSeconds:F1} s)";
             bool expected = mode switch
             {
-                // Both second acquisitions time out: a hang that PostgreSQL cannot see (each process
-                // waits on another connection than the one holding its first lock).
-                "raw-distributedlock" => outcomes.All(o => o.StartsWith("HUNG", StringComparison.Ordinal)),
+                // A hang that PostgreSQL cannot see (each process waits on another connection than
+                // the one holding its first lock): only the sample's timeout ends it. The side that
+                // times out first releases its first lock, so the other may then get both.
+                "raw-distributedlock" => outcomes.Any(o => o.StartsWith("HUNG", StringComparison.Ordinal)) && !outcomes.Any(o => o.StartsWith("KILLED", StringComparison.Ordinal)),
                 // Both waits are on the holding sessions: the server's deadlock detector kills one.
                 "raw-sql" => outcomes.Count(o => o.StartsWith("KILLED", StringComparison.Ordinal)) == 1 && outcomes.Count(o => o.StartsWith("done", StringComparison.Ordinal)) == 1,
                 "ordered-nested" => outcomes[0].StartsWith("done", StringComparison.Ordinal) && outcomes[1].StartsWith("LockOrderException", StringComparison.Ordinal),
@@ -192,10 +193,18 @@ internal static class Abba
                 await using (await a.AcquireAsync())
                 {
                     await RendezvousAsync(cs, side);
-                    await using IDistributedSynchronizationHandle? handle = await b.TryAcquireAsync(timeout);
-                    Console.WriteLine(handle is null
-                        ? $"outcome: HUNG: no second lock after {SecondLockTimeoutSeconds} s, and PostgreSQL did not detect a deadlock"
-                        : "outcome: done (got both)");
+                    var waited = Stopwatch.StartNew();
+                    try
+                    {
+                        await using IDistributedSynchronizationHandle? handle = await b.TryAcquireAsync(timeout);
+                        Console.WriteLine(handle is null
+                            ? $"outcome: HUNG: no second lock after {SecondLockTimeoutSeconds} s, and PostgreSQL did not detect a deadlock"
+                            : $"outcome: done (got both after {waited.Elapsed.TotalSeconds:F1} s, once the other side gave up)");
+                    }
+                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected)
+                    {
+                        Console.WriteLine($"outcome: KILLED by PostgreSQL's deadlock detector ({ex.SqlState})");
+                    }
                 }
 
                 return 0;
@@ -243,8 +252,8 @@ internal static class Abba
                 }
                 catch (LockOrderException ex)
                 {
-                    string first = ex.Message.Split('\n')[0];
-                    Console.WriteLine($"outcome: LockOrderException before anything was sent: {first[..(first.IndexOf(", which", StringComparison.Ordinal) is > 0 and int cut ? cut : first.Length)]}");
+                    string firstLine = ex.Message.Split('\n')[0];
+                    Console.WriteLine($"outcome: LockOrderException before anything was sent: {firstLine[..(firstLine.IndexOf(", which", StringComparison.Ordinal) is > 0 and int cut ? cut : firstLine.Length)]}");
                 }
 
                 return 0;
