@@ -50,7 +50,7 @@ public abstract partial class OrderedLockBase
     {
         _ownerThreadId = Environment.CurrentManagedThreadId;
         if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
-        if (mode == LockOrderChecking.Off)
+        if (mode == LockOrderChecking.Off && !Diagnostics.LockDiagnostics.s_trackHolds)
         {
             return new LockScope(this, token, LockScope.NotTracked, null);
         }

@@ -27,7 +27,7 @@ public static class LockDiagnostics
     // Hook flags read by the locks (one static volatile read each, only where documented).
     internal static volatile bool s_trackWaits = true;
     internal static volatile bool s_captureStacks;
-    internal static volatile bool s_trackAsyncHolds;
+    internal static volatile bool s_trackHolds;
     internal static volatile bool s_failWaiters;
     internal static volatile bool s_detectOnWait;
     internal static volatile bool s_tagLockNames;
@@ -208,7 +208,7 @@ public static class LockDiagnostics
 
     private static void UpdateFlags()
     {
-        s_trackAsyncHolds = s_captureRequested || s_watchdogs > 0;
+        s_trackHolds = s_captureRequested || s_watchdogs > 0;
         s_failWaiters = s_failingWatchdogs > 0;
     }
 }
