@@ -26,6 +26,9 @@ internal static class LockOrderGraph
     private static int s_epoch;
     private static int s_edgeCount;
 
+    // Nodes with at least one edge in the current epoch, for Diagnostics' graph export. Under s_gate.
+    private static readonly HashSet<LockGraphNode> s_sources = new();
+
     internal static int EdgeCount => Volatile.Read(ref s_edgeCount);
 
     internal static void Reset()
@@ -34,6 +37,7 @@ internal static class LockOrderGraph
         {
             s_epoch++;
             s_edgeCount = 0;
+            s_sources.Clear();
         }
     }
 
@@ -70,10 +74,29 @@ internal static class LockOrderGraph
                 // A reported cycle's edge is kept, so the same acquisition is reported once.
                 source.AddEdge(new LockGraphEdge(target, Environment.CurrentManagedThreadId, firstSeen), s_epoch);
                 s_edgeCount++;
+                s_sources.Add(source);
             }
         }
 
         return pathBack is null ? null : BuildViolation(source, target, pathBack, alsoHeld);
+    }
+
+    /// <summary>Every learned edge now (for Diagnostics' graph export; the one reader of the graph's shape).</summary>
+    internal static List<LockOrderEdge> SnapshotEdges()
+    {
+        var result = new List<LockOrderEdge>();
+        lock (s_gate)
+        {
+            foreach (LockGraphNode node in s_sources)
+            {
+                foreach (LockGraphEdge edge in node.EdgesIn(s_epoch))
+                {
+                    result.Add(new LockOrderEdge(node.Description, edge.To.Description, edge.ThreadId, edge.FirstSeen));
+                }
+            }
+        }
+
+        return result;
     }
 
     // Breadth-first search for a path start → goal; returns its edges, or null. Under s_gate.
