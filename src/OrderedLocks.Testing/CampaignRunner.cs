@@ -58,6 +58,7 @@ public static class CampaignRunner
                 engine.SetLogger(new SilentLogger());
             }
 
+            using WaitForReport waitFor = WaitForReport.Attach(engine);
             uint? firstBugIteration = null;
             TimeSpan? timeToFirstBug = null;
             var stopwatch = Stopwatch.StartNew();
@@ -113,6 +114,7 @@ public static class CampaignRunner
                 UncontrolledInvocations = uncontrolled,
                 TraceFile = traceFile,
                 ReproducibleTrace = trace,
+                DeadlockWaitFor = bugs > 0 ? waitFor.Summary : null,
             };
         }
     }

@@ -85,12 +85,19 @@ public static class LockDiagnostics
     /// itself (the last wait of a deadlock closes its cycle). A found cycle is kept in
     /// <see cref="LastDetectedDeadlock"/> and raised as <see cref="DeadlockDetectedOnWait"/>.
     /// Meant for tests and Microsoft Coyote campaigns (no timer needed); costs a wait-for search
-    /// per contended wait. Default: off.
+    /// per contended wait, and tracks holds with checking off as <see cref="CaptureStacks"/> does. Default: off.
     /// </summary>
     public static bool DetectDeadlocksOnWait
     {
         get => s_detectOnWait;
-        set => s_detectOnWait = value;
+        set
+        {
+            lock (s_settingsGate)
+            {
+                s_detectOnWait = value;
+                UpdateFlags();
+            }
+        }
     }
 
     /// <summary>Gets the last cycle found with <see cref="DetectDeadlocksOnWait"/> on, or null.</summary>
@@ -208,7 +215,7 @@ public static class LockDiagnostics
 
     private static void UpdateFlags()
     {
-        s_trackHolds = s_captureRequested || s_watchdogs > 0;
+        s_trackHolds = s_captureRequested || s_watchdogs > 0 || s_detectOnWait;
         s_failWaiters = s_failingWatchdogs > 0;
     }
 }
