@@ -4,6 +4,7 @@
 //
 //   dotnet run -c Release --project samples/Watchdog
 //   dotnet run -c Release --project samples/Watchdog -- --graph docs/images/dining-philosophers.dot
+//   dot -Kcirco -Tpng docs/images/dining-philosophers.dot -o docs/images/dining-philosophers.png
 using OrderedLocks;
 using OrderedLocks.Diagnostics;
 using OrderedLocks.Samples;
@@ -20,7 +21,7 @@ if (graph >= 0)
     string path = args[graph + 1];
     LockOrderPolicy.Checking = LockOrderChecking.Learned;
     LockOrderPolicy.OnViolation = LockViolationAction.Report; // learn the whole cycle, do not stop at it
-    OrderedLock[] forks = Enumerable.Range(0, 5).Select(i => new OrderedLock($"fork {i}")).ToArray();
+    OrderedLock[] forks = Enumerable.Range(0, 5).Select(i => new OrderedLock($"fork {i}", rank: i)).ToArray();
     for (int i = 0; i < 5; i++)
     {
         Philosophers.Eat(forks[i], forks[(i + 1) % 5]); // each takes the left fork, then the right
