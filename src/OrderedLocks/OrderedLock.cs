@@ -36,10 +36,15 @@ public sealed partial class OrderedLock : OrderedLockBase
     /// <param name="checking">
     /// This lock's checking mode; <see langword="null"/> follows <see cref="LockOrderPolicy.Checking"/>.
     /// </param>
+    /// <param name="lockClass">
+    /// The lock class whose node of the learned order this lock shares (see <see cref="OrderedLocks.LockClass"/>);
+    /// <see langword="null"/> gives the lock a node of its own.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="checking"/> is not a defined mode.</exception>
-    public OrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null)
+    public OrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null, LockClass? lockClass = null)
         : base(name, rank, checking)
     {
+        LockClass = lockClass;
     }
 
     /// <summary>

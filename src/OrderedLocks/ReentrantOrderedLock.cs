@@ -61,10 +61,15 @@ public sealed partial class ReentrantOrderedLock : OrderedLockBase
     /// <param name="name">The name used in diagnostics; defaults to "ReentrantOrderedLock#id".</param>
     /// <param name="rank">The declared level: lower ranks are acquired first.</param>
     /// <param name="checking">This lock's checking mode; <see langword="null"/> follows <see cref="LockOrderPolicy.Checking"/>.</param>
+    /// <param name="lockClass">
+    /// The lock class whose node of the learned order this lock shares (see <see cref="OrderedLocks.LockClass"/>);
+    /// <see langword="null"/> gives the lock a node of its own.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="checking"/> is not a defined mode.</exception>
-    public ReentrantOrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null)
+    public ReentrantOrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null, LockClass? lockClass = null)
         : base(name, rank, checking)
     {
+        LockClass = lockClass;
     }
 
     /// <summary>

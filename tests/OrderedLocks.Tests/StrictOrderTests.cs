@@ -182,7 +182,7 @@ public sealed class StrictOrderTests
         Assert.Equal(violation.Message, error.Message);
         Assert.Contains(accounts.ToString(), error.Message);
         Assert.Contains(ledger.ToString(), error.Message);
-        Assert.Contains("Declared order: 'accounts' before 'ledger'", error.Message);
+        Assert.Contains("Order from declared ranks 10 < 20: 'accounts' before 'ledger'", error.Message);
         Assert.Contains("takes them as 'ledger' then 'accounts'", error.Message);
         Assert.Contains("AcquireAll(accounts, ledger)", error.Message);
         Locks.AssertFree(accounts, ledger);
