@@ -57,7 +57,7 @@ def run_suite(work, suite, results, limit, test_filter=None, build_first=False):
     if build_first:
         # Incremental build of the mutated library into the test project's output, without the
         # analyzers (only the binary matters here); then the tests without another build.
-        b = subprocess.run(["dotnet", "build", project, "-c", "Release", "--no-restore", "-p:RunAnalyzers=false",
+        b = subprocess.run(["dotnet", "build", project, "-c", "Release", "-p:RunAnalyzers=false",
                             "-p:EnforceCodeStyleInBuild=false"], cwd=work, capture_output=True, text=True, timeout=limit)
         prefix = b.stdout + b.stderr
         if b.returncode != 0:
