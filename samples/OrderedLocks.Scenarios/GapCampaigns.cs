@@ -285,9 +285,8 @@ public static class GapCampaigns
     // ---- TryAcquireAll with a timeout ----
 
     /// <summary>
-    /// One task holds the second lock for a while; another tries the pair with a timeout. Whatever
-    /// the schedule (the timeout may fire first or not), a failed attempt holds nothing and a
-    /// successful one holds both; exclusion is asserted on both locks.
+    /// One task holds the second lock until the attempt is over; another tries the pair with a
+    /// timeout, which must fire. The failed attempt must hold nothing: the first lock is free after.
     /// </summary>
     /// <returns>The campaign body.</returns>
     public static Task TryAcquireAllTimeoutAsync() => TryAllAsync(seededKeepsFirst: false);
@@ -303,14 +302,24 @@ public static class GapCampaigns
         var firstSection = new Verification.Section();
         bool leaked = false;
 
+        var attemptDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task holder = Task.Run(async () =>
         {
             using (await second.AcquireAsync())
             {
-                await Task.Delay(1);
+                holding.SetResult();
+                await attemptDone.Task; // held until the attempt gave up: its timeout must fire
             }
         });
         Task attempt = Task.Run(async () =>
+        {
+            await holding.Task;
+            await AttemptAsync();
+            attemptDone.SetResult();
+        });
+
+        async Task AttemptAsync()
         {
             if (!seededKeepsFirst)
             {
@@ -340,7 +349,8 @@ public static class GapCampaigns
                     leaked = true; // BUG: `a` is not given back
                 }
             }
-        });
+        }
+
         Task later = Task.Run(async () =>
         {
             await attempt;

@@ -16,7 +16,9 @@ namespace OrderedLocks;
 /// it across an <c>await</c>; use <see cref="AcquireAsync(CancellationToken)"/> in async code.</para>
 /// <para>Acquiring a lock that the current thread or async flow already holds throws
 /// <see cref="LockOrderException"/> (kind <see cref="LockViolationKind.SelfDeadlock"/>) instead of
-/// hanging. With checking on, acquiring out of order raises before blocking
+/// hanging. A synchronous hold counts for synchronous acquisitions on its thread only: an
+/// asynchronous acquisition on that thread (for example another task's continuation run inline
+/// when the holder completes a <see cref="TaskCompletionSource"/>) waits for it like any contender. With checking on, acquiring out of order raises before blocking
 /// (<see cref="LockOrderChecking.Strict"/>) or reports a cycle of the learned order
 /// (<see cref="LockOrderChecking.Learned"/>).</para>
 /// <para>Waiters are served first-come first-served, but a running thread may take a lock that was

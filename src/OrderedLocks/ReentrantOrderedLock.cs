@@ -11,8 +11,11 @@ namespace OrderedLocks;
 /// </summary>
 /// <remarks>
 /// <para><b>Who the holder is.</b> A synchronous first acquisition makes the <em>thread</em> the
-/// holder, exactly like <see cref="Monitor"/>: the thread may re-enter, synchronously or
-/// asynchronously, and only that thread may release. An asynchronous first acquisition makes the
+/// holder, exactly like <see cref="Monitor"/>: the thread's synchronous code may re-enter, and
+/// only that thread may release. An asynchronous acquisition on that thread is not a re-entry: it
+/// may be another task's continuation run inline there (the holder completed a
+/// <see cref="TaskCompletionSource"/> or cancelled a token), so it waits for the hold like any
+/// contender. An asynchronous first acquisition makes the
 /// <em>async flow</em> the holder: re-entry follows the awaited call chain (the hold is found in
 /// the flow's chain of held locks), across awaits and thread hops.</para>
 /// <para><b>What a forked task gets.</b> A task forked while its parent holds the lock starts with

@@ -185,6 +185,56 @@ public sealed class SeededBugGapTests
 
         Assert.True(handoffRounds >= 3, $"the hand-off state was reached in only {handoffRounds} of {rounds} rounds");
     }
+
+    // A woken waiter that times out at the moment it is woken must pass the wake-up on: otherwise
+    // the next waiter sleeps although the lock is free. The holder releases around the first
+    // waiter's timeout, round after round (bounded by time); the second waiter must always get in.
+    [Fact]
+    public async Task WokenWaiterTimingOut_PassesTheWakeUpOn()
+    {
+        var l = new OrderedLock("wake-up", checking: LockOrderChecking.Off);
+        var watch = Stopwatch.StartNew();
+        var random = new Random(12);
+        int rounds = 0;
+        while (watch.Elapsed < StressBudget)
+        {
+            rounds++;
+            LockScope holder = l.Acquire();
+            Task first = TestThreads.Run(() =>
+            {
+                if (l.TryAcquire(TimeSpan.FromMilliseconds(2), out LockScope s))
+                {
+                    s.Dispose();
+                }
+            });
+            var queued = Stopwatch.StartNew();
+            while (l.QueuedWaiterCount < 1 && queued.Elapsed < TestTimeouts.Hang && !first.IsCompleted)
+            {
+                Thread.Yield();
+            }
+
+            Task second = TestThreads.Run(() => l.Acquire().Dispose());
+            while (l.QueuedWaiterCount < 2 && queued.Elapsed < TestTimeouts.Hang && !second.IsCompleted && !first.IsCompleted)
+            {
+                Thread.Yield();
+            }
+
+            // Release around the first waiter's 2 ms timeout.
+            var hold = Stopwatch.StartNew();
+            double releaseAt = random.NextDouble() * 3;
+            while (hold.Elapsed.TotalMilliseconds < releaseAt)
+            {
+                Thread.SpinWait(20);
+            }
+
+            holder.Dispose();
+            await first.WaitAsync(TestTimeouts.Hang);
+            Task done = await Task.WhenAny(new[] { second, Task.Delay(TimeSpan.FromSeconds(2)) });
+            Assert.True(ReferenceEquals(done, second), $"round {rounds}: the second waiter never got the free lock (a lost wake-up)");
+        }
+
+        Locks.AssertFree(l);
+    }
 }
 
 /// <summary>Real-thread stress tests: run without any other test class in parallel.</summary>

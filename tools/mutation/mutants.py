@@ -3,11 +3,13 @@ one file of a temporary copy of the repository; run.py applies it, runs the test
 reports which tests fail. A mutant whose text is not found (the code changed) is reported as
 'does not apply' and must be updated: it is never counted as caught.
 
-Fields: id, what (the bug in words), file, old (exact text), new (replacement)."""
+Fields: id, unit (the unit-test classes run against it, a dotnet test filter; --all-tests runs
+the whole suite), what (the bug in words), file, old (exact text), new (replacement)."""
 
 MUTANTS = [
     dict(
         id="lost-wakeup-condition",
+        unit="FullyQualifiedName~Condition",
         what="Notify dequeues the waiters but never completes them (lost wake-up)",
         file="src/OrderedLocks/OrderedCondition.cs",
         old="            woken.Completion.TrySetResult(true);\n            woken = next;",
@@ -15,6 +17,7 @@ MUTANTS = [
     ),
     dict(
         id="lost-wakeup-lock",
+        unit="FullyQualifiedName~OrderedLockTests|FullyQualifiedName~SeededBugGapTests",
         what="a woken waiter that gives up (timeout) does not pass its wake-up on",
         file="src/OrderedLocks/OrderedLockBase.Mutex.cs",
         old="        int taken = TryLockBarging();\n        if (taken != 0)\n        {\n            Unlock(taken);\n        }\n\n        token = 0;\n        return true;",
@@ -22,6 +25,7 @@ MUTANTS = [
     ),
     dict(
         id="no-dequeue-on-abandon",
+        unit="FullyQualifiedName~OrderedLockTests",
         what="a synchronous waiter that times out or is cancelled stays in the queue",
         file="src/OrderedLocks/OrderedLockBase.Mutex.cs",
         old="            if (waiter.Status == WaiterStatus.Waiting)\n            {\n                Remove(waiter);\n                waiter.Status = WaiterStatus.Abandoned;\n                token = 0;",
@@ -29,6 +33,7 @@ MUTANTS = [
     ),
     dict(
         id="sort-by-id",
+        unit="FullyQualifiedName~AcquireAllTests",
         what="AcquireAll sorts by creation id alone, ignoring the declared rank",
         file="src/OrderedLocks/OrderedLock.AcquireAll.cs",
         old="            long key = item.OrderKey;",
@@ -37,6 +42,7 @@ MUTANTS = [
     ),
     dict(
         id="two-cycles-only",
+        unit="FullyQualifiedName~LearnedOrderTests",
         what="the learned graph looks for a direct edge back only (cycles of two locks)",
         file="src/OrderedLocks/Checking/LockOrderGraph.cs",
         old="                queue.Enqueue(edge.To);\n",
@@ -44,6 +50,7 @@ MUTANTS = [
     ),
     dict(
         id="stale-holds",
+        unit="FullyQualifiedName~HeldLockTrackingTests|FullyQualifiedName~SelfDeadlockTests",
         what="a flow's hold record stays valid after the lock was released (token not checked)",
         file="src/OrderedLocks/Tracking/HoldNode.cs",
         old="            return (token & 1) != 0 && Lock.IsHeldWithToken(token);",
@@ -51,6 +58,7 @@ MUTANTS = [
     ),
     dict(
         id="double-release",
+        unit="FullyQualifiedName~OrderedLockTests",
         what="disposing a scope twice releases whatever hold the lock has now",
         file="src/OrderedLocks/OrderedLock.cs",
         old="            token = ResolveToken(token);\n            if (token == 0)\n            {\n                return;\n            }\n        }\n\n        _ownerThreadId = 0;",
@@ -58,6 +66,7 @@ MUTANTS = [
     ),
     dict(
         id="non-owner-release",
+        unit="FullyQualifiedName~Reentrant",
         what="a reentrant lock held by a thread accepts a release from another thread",
         file="src/OrderedLocks/ReentrantOrderedLock.Release.cs",
         old="        if (_ownerThreadId != Environment.CurrentManagedThreadId)\n        {\n            lock (_frameGate)",
@@ -65,6 +74,7 @@ MUTANTS = [
     ),
     dict(
         id="granted-waiter-rethrows",
+        unit="FullyQualifiedName~SeededBugGapTests",
         what="a synchronous waiter cancelled after it was granted the lock ignores the abandon result, rethrows and leaks the lock",
         file="src/OrderedLocks/OrderedLockBase.Mutex.cs",
         old="                if (AbandonWaiter(waiter, out token))\n                {\n                    throw;\n                }",
@@ -72,6 +82,7 @@ MUTANTS = [
     ),
     dict(
         id="fast-path-check-then-act",
+        unit="FullyQualifiedName~SeededBugGapTests",
         what="the fast path checks 'free', then swaps without looking at the result",
         file="src/OrderedLocks/OrderedLockBase.Mutex.cs",
         old="            if (Interlocked.CompareExchange(ref _state, locked, state) == state)\n            {\n                return locked;\n            }\n        }\n\n        return 0;",
@@ -79,6 +90,7 @@ MUTANTS = [
     ),
     dict(
         id="fast-path-plain-store",
+        unit="FullyQualifiedName~SeededBugGapTests",
         what="the fast path stores 'locked' with a plain write instead of a compare-and-swap",
         file="src/OrderedLocks/OrderedLockBase.Mutex.cs",
         old="            if (Interlocked.CompareExchange(ref _state, locked, state) == state)\n            {\n                return locked;\n            }\n        }\n\n        return 0;",
@@ -86,6 +98,7 @@ MUTANTS = [
     ),
     dict(
         id="tryacquireall-keeps-first",
+        unit="FullyQualifiedName~AcquireAllTests|FullyQualifiedName~SeededBugGapTests",
         what="a two-lock TryAcquireAll whose second lock times out keeps the first",
         file="src/OrderedLocks/OrderedLock.AcquireAll.cs",
         old="        if (!second.IsAcquired)\n        {\n            first.Dispose();",
@@ -93,6 +106,7 @@ MUTANTS = [
     ),
     dict(
         id="thread-id-identity-reentrant",
+        unit="FullyQualifiedName~HolderIdentityTests",
         what="(issue 12) an async acquisition on the thread that holds a reentrant lock synchronously is granted a re-entry",
         file="src/OrderedLocks/ReentrantOrderedLock.Acquire.cs",
         old="        HoldNode pending = node!;\n        Decision",
@@ -100,6 +114,7 @@ MUTANTS = [
     ),
     dict(
         id="thread-id-identity-checks",
+        unit="FullyQualifiedName~HolderIdentityTests",
         what="(issue 12) async acquisitions count the thread's synchronous holds as their own",
         file="src/OrderedLocks/Tracking/HeldLocks.cs",
         old="        get => t_asyncCaller ? null : t_thread;",

@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -46,18 +47,36 @@ def edits(mutant):
         yield (extra[2] if len(extra) > 2 else mutant["file"]), extra[0], extra[1]
 
 
-def run_suite(work, suite, results, limit):
+def run_suite(work, suite, results, limit, test_filter=None, build_first=False):
     if os.path.exists(results):
         shutil.rmtree(results)
     os.makedirs(results)
-    cmd = ["dotnet", "test", os.path.join(work, SUITES[suite]), "-c", "Release",
-           "--logger", "trx", "--results-directory", results, "--blame-hang-timeout", "120s"]
+    project = os.path.join(work, SUITES[suite])
     started = time.time()
+    prefix = ""
+    if build_first:
+        # Incremental build of the mutated library into the test project's output, without the
+        # analyzers (only the binary matters here); then the tests without another build.
+        b = subprocess.run(["dotnet", "build", project, "-c", "Release", "-p:RunAnalyzers=false",
+                            "-p:EnforceCodeStyleInBuild=false"], cwd=work, capture_output=True, text=True, timeout=limit)
+        prefix = b.stdout + b.stderr
+        if b.returncode != 0:
+            return dict(code=b.returncode, failed=[], built=False, elapsed=time.time() - started, output=prefix)
+    cmd = ["dotnet", "test", project, "-c", "Release", "--logger", "trx", "--results-directory", results,
+           "--blame-hang-timeout", "30s"]
+    if build_first:
+        cmd.append("--no-build")
+    if test_filter:
+        cmd += ["--filter", test_filter]
+    # Own process group, so that a stopped run takes its test host down with it.
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=limit)
-        output, code = proc.stdout + proc.stderr, proc.returncode
-    except subprocess.TimeoutExpired as e:
-        output, code = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or ""), -1
+        out, _ = proc.communicate(timeout=limit)
+        output, code = prefix + out, proc.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        output, code = prefix + (out or ""), -1
     elapsed = time.time() - started
     failed = []
     for name in os.listdir(results):
@@ -66,6 +85,8 @@ def run_suite(work, suite, results, limit):
             for r in tree.iter():
                 if r.tag.endswith("UnitTestResult") and r.get("outcome") not in ("Passed", "NotExecuted"):
                     failed.append(r.get("testName"))
+    # Tests reported failed on the console before a run was stopped (no .trx is written then).
+    failed += re.findall(r"^\s+Failed (OrderedLocks\.\S+)", output, re.M)
     built = not re.search(r"error CS\d+", output)
     return dict(code=code, failed=sorted(set(failed)), built=built, elapsed=elapsed, output=output)
 
@@ -82,8 +103,10 @@ def main():
     ap.add_argument("--work", default="/tmp/ol-mutation")
     ap.add_argument("--suites", default="unit")
     ap.add_argument("--only", default="")
-    ap.add_argument("--limit", type=int, default=900, help="seconds per suite run")
+    ap.add_argument("--limit", type=int, default=240, help="seconds per suite run; a mutant whose run is stopped there is caught (it hangs the suite)")
     ap.add_argument("--fresh", action="store_true", help="delete the copy first (full rebuild)")
+    ap.add_argument("--all-tests", action="store_true", help="run the whole unit suite against every mutant, not its classes")
+    ap.add_argument("--skip-baseline", action="store_true", help="trust an earlier passing baseline of this copy")
     args = ap.parse_args()
     suites = [s for s in args.suites.split(",") if s]
     only = {s for s in args.only.split(",") if s}
@@ -94,7 +117,7 @@ def main():
     pristine = {}
     t0 = time.time()
     print(f"copy of {ROOT} in {work}; suites {suites}", flush=True)
-    for suite in suites:
+    for suite in ([] if args.skip_baseline else suites):
         base = run_suite(work, suite, os.path.join(args.work, "results", "baseline", suite), args.limit)
         print(f"baseline {suite}: exit {base['code']}, {len(base['failed'])} failed, {base['elapsed']:.0f} s", flush=True)
         if base["code"] != 0 or base["failed"]:
@@ -117,7 +140,8 @@ def main():
         if applied:
             outcome = "survived"
             for suite in suites:
-                r = run_suite(work, suite, os.path.join(args.work, "results", m["id"], suite), args.limit)
+                test_filter = None if args.all_tests or suite != "unit" else m.get("unit")
+                r = run_suite(work, suite, os.path.join(args.work, "results", m["id"], suite), args.limit, test_filter, build_first=True)
                 secs += r["elapsed"]
                 if not r["built"]:
                     outcome = "does not build"
@@ -125,6 +149,10 @@ def main():
                     break
                 if r["code"] == -1 and not r["failed"]:
                     caught_by.append(f"{suite}: run hung past {args.limit} s")
+                elif r["code"] != 0 and not r["failed"]:
+                    # The blame collector killed a test that hung for 30 s (a lost wake-up, a leak).
+                    hung = re.findall(r"(OrderedLocks\.[\w.]+Tests\.[\w]+)", r["output"])
+                    caught_by.append(f"{suite}: hang > 30 s in " + (short(hung[-1]) if hung else "the test run"))
                 caught_by += [f"{suite}: {short(n)}" for n in r["failed"]]
             if outcome == "survived" and caught_by:
                 outcome = "caught"
