@@ -53,7 +53,7 @@ internal static class OrderChecker
         // global order; Hybrid compares declared ranks where both locks have one and they differ,
         // and learns every other pair and every pair in rank order (so a cycle through ranked
         // and unranked locks is found); Learned learns every pair. A pair that violates the
-        // ranks is not learned: that acquisition does not take place.
+        // ranks is learned only with Report, where the acquisition goes on.
         HoldOrigin selfOrigin = HoldOrigin.None;
         OrderedLockBase? highest = null;
         LockOrderViolation? cycle = null;
@@ -128,7 +128,10 @@ internal static class OrderChecker
                     highest = held;
                 }
 
-                return;
+                if (LockOrderPolicy.s_action == LockViolationAction.Throw)
+                {
+                    return; // the acquisition will not take place: nothing to learn
+                }
             }
 
             cycle ??= LockOrderGraph.OnAcquire(held, target, set);
