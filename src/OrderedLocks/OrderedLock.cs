@@ -16,8 +16,10 @@ namespace OrderedLocks;
 /// it across an <c>await</c>; use <see cref="AcquireAsync(CancellationToken)"/> in async code.</para>
 /// <para>Acquiring a lock that the current thread or async flow already holds throws
 /// <see cref="LockOrderException"/> (kind <see cref="LockViolationKind.SelfDeadlock"/>) instead of
-/// hanging. With checking on, acquiring out of order raises before blocking
-/// (<see cref="LockOrderChecking.Strict"/>) or reports a cycle of the learned order
+/// hanging. With checking on, acquiring out of order raises before blocking: against declared
+/// ranks and, for locks without ranks, against the order the program has used so far
+/// (<see cref="LockOrderChecking.Hybrid"/>, the default), against rank then creation order
+/// (<see cref="LockOrderChecking.Strict"/>), or against the learned order only
 /// (<see cref="LockOrderChecking.Learned"/>).</para>
 /// <para>Waiters are served first-come first-served, but a running thread may take a lock that was
 /// just released before a woken waiter does (which keeps throughput high); a waiter can be
