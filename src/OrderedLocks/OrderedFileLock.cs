@@ -295,17 +295,11 @@ public sealed class OrderedFileLock : OrderedLockBase
         return true;
     }
 
-    // Still on the caller's thread: a thread that holds the lock synchronously would wait for
-    // itself, which is reported at once (also with checking off), before anything is awaited.
+    // Still on the caller's thread. A synchronous hold of this thread is not the caller's (the
+    // caller may be another flow's continuation run inline here), so it simply waits for it.
     private ValueTask<LockScope> StartAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
     {
         int token = TryLockFast();
-        if (token == 0 && IsOwnedByCurrentThread)
-        {
-            node?.Fail();
-            OrderChecker.Raise(SelfDeadlockOnThread(), alwaysThrow: true);
-        }
-
         return AcquireCoreAsync(node, token, timeoutMs, cancellationToken);
     }
 

@@ -191,8 +191,6 @@ public sealed partial class OrderedLock : OrderedLockBase
             return new ValueTask<LockScope>(HoldInFlow(token, node));
         }
 
-        ThrowIfOwnedByCurrentThread(node);
-
         return AcquireSlowAsync(node, Timeout.Infinite, cancellationToken);
     }
 
@@ -220,8 +218,6 @@ public sealed partial class OrderedLock : OrderedLockBase
         {
             return new ValueTask<LockScope>(HoldInFlow(token, node));
         }
-
-        ThrowIfOwnedByCurrentThread(node);
 
         if (timeoutMs == 0)
         {
@@ -287,17 +283,6 @@ public sealed partial class OrderedLock : OrderedLockBase
         }
 
         // A flow hold needs no bookkeeping: its node is now stale in every copy of the chain.
-    }
-
-    // Contended asynchronous entry, still on the caller's thread: a thread that holds the lock
-    // synchronously would wait for itself. Caught by owner thread id, so also with checking off.
-    private void ThrowIfOwnedByCurrentThread(HoldNode? node)
-    {
-        if (IsOwnedByCurrentThread)
-        {
-            node?.Fail();
-            OrderChecker.Raise(SelfDeadlockOnThread(), alwaysThrow: true);
-        }
     }
 
     internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();

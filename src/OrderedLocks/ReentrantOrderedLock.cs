@@ -78,11 +78,16 @@ public sealed partial class ReentrantOrderedLock : OrderedLockBase
     /// Gets a value indicating whether the current thread (synchronous holder) or async flow
     /// (holder of the innermost frame) holds the lock.
     /// </summary>
+    /// <remarks>
+    /// A synchronous hold counts for synchronous code on its thread only: inside an asynchronous
+    /// acquisition or wait, a hold taken synchronously by this thread is not the caller's (the
+    /// caller may be another task's continuation run inline on the holder's thread).
+    /// </remarks>
     public bool IsHeldByCurrentFlow
     {
         get
         {
-            if (_ownerThreadId == Environment.CurrentManagedThreadId && IsLocked)
+            if (IsOwnedByCurrentThread)
             {
                 return true;
             }
