@@ -266,7 +266,17 @@ public sealed class HybridOrderTests
         var page = new OrderedLock("page", rank: 5);
         LockScope otherHoldsIndex = await Locks.HoldElsewhereAsync(index);
 
-        Exception? error = await TestThreads.Run(() =>
+        // Async: the outer hold is the flow's own (a thread's synchronous holds do not belong to
+        // an asynchronous acquisition made on it).
+        Exception? error = call == RankedCall.AcquireAsync
+            ? await Task.Run(async () =>
+            {
+                using (await page.AcquireAsync())
+                {
+                    return await Record.ExceptionAsync(async () => (await index.AcquireAsync()).Dispose());
+                }
+            }).WaitAsync(TestTimeouts.Hang)
+            : await TestThreads.Run(() =>
         {
             using (page.Acquire())
             {
@@ -276,9 +286,6 @@ public sealed class HybridOrderTests
                     {
                         case RankedCall.Acquire:
                             index.Acquire().Dispose();
-                            break;
-                        case RankedCall.AcquireAsync:
-                            index.AcquireAsync().AsTask().GetAwaiter().GetResult().Dispose();
                             break;
                         case RankedCall.TryAcquireTimeout:
                             index.TryAcquire(TestTimeouts.Hang, out LockScope s);
