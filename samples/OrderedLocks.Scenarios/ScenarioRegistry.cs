@@ -45,6 +45,7 @@ public static class ScenarioRegistry
             new("abba", "strict-nested-unhandled", Expectation.Bug, "Lock order violation", "The same, exception unhandled: reported at once, not as a deadlock.", AbbaDeadlock.StrictNestedUnhandledAsync),
             new("abba", "learned-nested", Expectation.NoBug, null, "Nested in inconsistent order, learned order: exactly one PotentialDeadlock report in every schedule.", AbbaDeadlock.LearnedNestedAsync),
             new("abba", "checking-off-nested", Expectation.Bug, Deadlock, "Seeded bug (missing order check): the nested ABBA with checking off deadlocks.", AbbaDeadlock.CheckingOffNestedAsync),
+            new("abba", "checking-off-nested-async", Expectation.Bug, Deadlock, "Seeded bug: the nested ABBA between two async flows with checking off deadlocks; the report names the locks.", AbbaDeadlockAsync.CheckingOffNestedAsync),
 
             // 3. The poem
             new("poem", "raw-monitor", Expectation.Bug, LostWakeup, "Monitor.Wait/Pulse, TianMao started first: the first Pulse is lost.", Poem.RawMonitorAsync),

@@ -95,6 +95,7 @@ public static class LockOrderPolicy
 
     internal static void Report(LockOrderViolation violation)
     {
+        OrderedLocks.Diagnostics.LockDiagnostics.OnViolation(violation);
         Action<LockOrderViolation>? handlers = Volatile.Read(ref s_reported);
         if (handlers is null)
         {

@@ -95,6 +95,7 @@ public sealed partial class OrderedLock : OrderedLockBase
         }
 
         _ownerThreadId = holds.ThreadId;
+        if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
         holds.Push(this, token);
         return new LockScope(this, token, LockScope.TrackedOnThread, null);
     }
@@ -277,6 +278,7 @@ public sealed partial class OrderedLock : OrderedLockBase
         }
 
         _ownerThreadId = 0;
+        if (Diagnostics.LockDiagnostics.s_captureStacks) Diagnostics.LockDiagnostics.OnRelease(this, token);
         if (Unlock(token) && scope.Tracking == LockScope.TrackedOnThread)
         {
             HeldLocks.PopThread(this, token);

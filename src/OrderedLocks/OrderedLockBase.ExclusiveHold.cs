@@ -14,7 +14,7 @@ public abstract partial class OrderedLockBase
         LockOrderChecking mode = EffectiveChecking;
         if (mode == LockOrderChecking.Off)
         {
-            return null;
+            return Diagnostics.LockDiagnostics.s_trackHolds ? HeldLocks.PushFlow(this) : null;
         }
 
         if (check)

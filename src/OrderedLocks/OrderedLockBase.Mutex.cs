@@ -169,7 +169,7 @@ public abstract partial class OrderedLockBase
     /// </summary>
     /// <exception cref="OperationCanceledException">The token was cancelled before the lock was taken.</exception>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private protected int LockSlow(int timeoutMs, CancellationToken cancellationToken)
+    private int LockSlowCore(int timeoutMs, CancellationToken cancellationToken)
     {
         int token = SpinForLock(timeoutMs);
         if (token != 0 || timeoutMs == 0)
@@ -229,7 +229,7 @@ public abstract partial class OrderedLockBase
 
     /// <summary>Contended asynchronous acquisition; returns the token, or 0 on timeout.</summary>
     /// <exception cref="OperationCanceledException">The token was cancelled before the lock was taken.</exception>
-    private protected async ValueTask<int> LockSlowAsync(int timeoutMs, CancellationToken cancellationToken)
+    private async ValueTask<int> LockSlowAsyncCore(int timeoutMs, CancellationToken cancellationToken)
     {
         long deadline = Timeouts.Deadline(timeoutMs);
         bool handoff = false;

@@ -269,6 +269,7 @@ public sealed partial class ReentrantOrderedLock
         {
             _baseToken = token;
             _depth = 0;
+            if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
             int seq = PushFrameLocked(node);
             _baseSeq = seq;
             if (node is null)

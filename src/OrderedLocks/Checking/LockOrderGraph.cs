@@ -41,6 +41,9 @@ internal static class LockOrderGraph
     // Numbers new edges in the order their searches start (see OnNewEdge).
     private static long s_lastSequence;
 
+    // Nodes with a confirmed edge, weakly (a collected lock's node drops out), for Diagnostics' graph export.
+    private static readonly ConditionalWeakTable<LockGraphNode, object?> s_sources = new();
+
     internal static int EdgeCount => Volatile.Read(ref s_edgeCount);
 
     internal static int Epoch => Volatile.Read(ref s_epoch);
@@ -51,6 +54,7 @@ internal static class LockOrderGraph
     {
         Interlocked.Increment(ref s_epoch);
         Interlocked.Exchange(ref s_edgeCount, 0);
+        s_sources.Clear();
     }
 
     /// <summary>
@@ -150,6 +154,32 @@ internal static class LockOrderGraph
         edge.Confirm();
         Interlocked.Increment(ref s_edgeCount);
         source.Remember(target);
+        s_sources.AddOrUpdate(source, null);
+    }
+
+    /// <summary>Every confirmed edge of live locks now (for Diagnostics' graph export; the one reader of the graph's shape).</summary>
+    internal static List<LockOrderEdge> SnapshotEdges()
+    {
+        int epoch = Epoch;
+        var result = new List<LockOrderEdge>();
+        foreach (KeyValuePair<LockGraphNode, object?> source in s_sources)
+        {
+            ConditionalWeakTable<LockGraphNode, LockGraphEdge>? edges = source.Key.EdgesIn(epoch);
+            if (edges is null)
+            {
+                continue;
+            }
+
+            foreach (KeyValuePair<LockGraphNode, LockGraphEdge> edge in edges)
+            {
+                if (edge.Value.IsConfirmed)
+                {
+                    result.Add(new LockOrderEdge(edge.Value.From, edge.Value.To, edge.Value.ThreadId, edge.Value.FirstSeen));
+                }
+            }
+        }
+
+        return result;
     }
 
     // Breadth-first search for a path start → goal over live nodes; returns its steps, or null.
