@@ -297,8 +297,12 @@ public static class GapCampaigns
 
     private static async Task TryAllAsync(bool seededKeepsFirst)
     {
-        var first = new OrderedLock("try-first", rank: 1);
-        var second = new OrderedLock("try-second", rank: 2);
+        // Strict, explicitly: under the default (Hybrid) the nested ranked acquisition also learns
+        // a new graph edge every iteration, and Coyote's random strategy then no longer finds the
+        // seeded timeout bug in 1,000 iterations (found at once under Strict). Open question,
+        // reported to the lead; the campaign is about TryAcquireAll, not the checking mode.
+        var first = new OrderedLock("try-first", rank: 1, checking: LockOrderChecking.Strict);
+        var second = new OrderedLock("try-second", rank: 2, checking: LockOrderChecking.Strict);
         var firstSection = new Verification.Section();
         bool leaked = false;
 

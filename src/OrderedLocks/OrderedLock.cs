@@ -18,8 +18,11 @@ namespace OrderedLocks;
 /// <see cref="LockOrderException"/> (kind <see cref="LockViolationKind.SelfDeadlock"/>) instead of
 /// hanging. A synchronous hold counts for synchronous acquisitions on its thread only: an
 /// asynchronous acquisition on that thread (for example another task's continuation run inline
-/// when the holder completes a <see cref="TaskCompletionSource"/>) waits for it like any contender. With checking on, acquiring out of order raises before blocking
-/// (<see cref="LockOrderChecking.Strict"/>) or reports a cycle of the learned order
+/// when the holder completes a <see cref="TaskCompletionSource"/>) waits for it like any contender.
+/// With checking on, acquiring out of order raises before blocking: against declared
+/// ranks and, for locks without ranks, against the order the program has used so far
+/// (<see cref="LockOrderChecking.Hybrid"/>, the default), against rank then creation order
+/// (<see cref="LockOrderChecking.Strict"/>), or against the learned order only
 /// (<see cref="LockOrderChecking.Learned"/>).</para>
 /// <para>Waiters are served first-come first-served, but a running thread may take a lock that was
 /// just released before a woken waiter does (which keeps throughput high); a waiter can be

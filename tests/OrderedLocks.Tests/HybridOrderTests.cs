@@ -268,7 +268,17 @@ public sealed class HybridOrderTests
         var page = new OrderedLock("page", rank: 5);
         LockScope otherHoldsIndex = await Locks.HoldElsewhereAsync(index);
 
-        Exception? error = await TestThreads.Run(() =>
+        // Async: the outer hold is the flow's own (a thread's synchronous holds do not belong to
+        // an asynchronous acquisition made on it).
+        Exception? error = call == RankedCall.AcquireAsync
+            ? await Task.Run(async () =>
+            {
+                using (await page.AcquireAsync())
+                {
+                    return await Record.ExceptionAsync(async () => (await index.AcquireAsync()).Dispose());
+                }
+            }).WaitAsync(TestTimeouts.Hang)
+            : await TestThreads.Run(() =>
         {
             // AcquireAsync is not an async method: an uncontended one records the hold in this
             // flow at once, so the synchronous code below holds `page` asynchronously.
@@ -280,9 +290,6 @@ public sealed class HybridOrderTests
                     {
                         case RankedCall.Acquire:
                             index.Acquire().Dispose();
-                            break;
-                        case RankedCall.AcquireAsync:
-                            index.AcquireAsync().AsTask().GetAwaiter().GetResult().Dispose();
                             break;
                         case RankedCall.TryAcquireTimeout:
                             index.TryAcquire(TestTimeouts.Hang, out LockScope s);

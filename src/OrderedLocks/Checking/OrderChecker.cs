@@ -49,15 +49,40 @@ internal static class OrderChecker
     {
         Debug.Assert(mode is LockOrderChecking.Strict or LockOrderChecking.Learned or LockOrderChecking.Hybrid, "Callers skip checking when it is off.");
 
-        // Two walks over the valid holds (most flows hold zero to three locks): the first finds a
-        // self-deadlock and a violation of the declared (Strict: global) order and changes
-        // nothing; the second, for the learned modes, records the edges, so an acquisition that
-        // throws on the first walk leaves the learned graph as it was.
+        // Walk every valid hold once; most flows hold zero to three locks. Strict compares the
+        // global order; Hybrid compares declared ranks where both locks have one and they differ,
+        // and learns every other pair and every pair in rank order (so a cycle through ranked
+        // and unranked locks is found); Learned learns every pair. A pair that violates the
+        // ranks is learned only with Report, where the acquisition goes on.
         HoldOrigin selfOrigin = HoldOrigin.None;
         OrderedLockBase? highest = null;
         LockOrderViolation? cycle = null;
-        bool learn = false;
-        Walk(alsoHeld);
+
+        HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
+        if (holds is not null)
+        {
+            for (int i = holds.Count - 1; i >= 0; i--)
+            {
+                OrderedLockBase held = holds.Items[i].Lock;
+                if (held is not null && held.IsHeldWithToken(holds.Items[i].Token))
+                {
+                    Visit(held, HoldOrigin.Thread, alsoHeld);
+                }
+            }
+        }
+
+        for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
+        {
+            if (node.IsValid)
+            {
+                Visit(node.Lock, HoldOrigin.Flow, alsoHeld);
+            }
+        }
+
+        foreach (OrderedLockBase held in alsoHeld)
+        {
+            Visit(held, HoldOrigin.Set, alsoHeld);
+        }
 
         if (selfOrigin != HoldOrigin.None && selfIsDeadlock)
         {
@@ -69,45 +94,9 @@ internal static class OrderChecker
             Raise(BuildOrderViolation(target, highest, mode, alsoHeld), alwaysThrow: false);
         }
 
-        if (mode == LockOrderChecking.Strict)
-        {
-            return;
-        }
-
-        learn = true;
-        Walk(alsoHeld);
         if (cycle is not null)
         {
             Raise(cycle, alwaysThrow: false);
-        }
-
-        void Walk(ReadOnlySpan<OrderedLockBase> set)
-        {
-            HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
-            if (holds is not null)
-            {
-                for (int i = holds.Count - 1; i >= 0; i--)
-                {
-                    OrderedLockBase held = holds.Items[i].Lock;
-                    if (held is not null && held.IsHeldWithToken(holds.Items[i].Token))
-                    {
-                        Visit(held, HoldOrigin.Thread, set);
-                    }
-                }
-            }
-
-            for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
-            {
-                if (node.IsValid)
-                {
-                    Visit(node.Lock, HoldOrigin.Flow, set);
-                }
-            }
-
-            foreach (OrderedLockBase held in set)
-            {
-                Visit(held, HoldOrigin.Set, set);
-            }
         }
 
         void Visit(OrderedLockBase held, HoldOrigin origin, ReadOnlySpan<OrderedLockBase> set)
@@ -122,24 +111,30 @@ internal static class OrderChecker
                 return;
             }
 
-            if (learn)
-            {
-                cycle ??= LockOrderGraph.OnAcquire(held, target, set);
-            }
-            else if (mode == LockOrderChecking.Strict)
+            if (mode == LockOrderChecking.Strict)
             {
                 if (held.OrderKey > target.OrderKey && (highest is null || held.OrderKey > highest.OrderKey))
                 {
                     highest = held;
                 }
+
+                return;
             }
-            else if (mode == LockOrderChecking.Hybrid && held.HasRank && target.HasRank && held.Rank > target.Rank
-                && (highest is null || held.Rank > highest.Rank))
+
+            if (mode == LockOrderChecking.Hybrid && held.HasRank && target.HasRank && held.Rank > target.Rank)
             {
-                // Hybrid: only declared ranks are an order of their own; equal ranks and locks
-                // without a rank are left to the learned order.
-                highest = held;
+                if (highest is null || held.Rank > highest.Rank)
+                {
+                    highest = held;
+                }
+
+                if (LockOrderPolicy.s_action == LockViolationAction.Throw)
+                {
+                    return; // the acquisition will not take place: nothing to learn
+                }
             }
+
+            cycle ??= LockOrderGraph.OnAcquire(held, target, set);
         }
     }
 
