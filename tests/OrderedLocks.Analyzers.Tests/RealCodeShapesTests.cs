@@ -598,4 +598,83 @@ public sealed class RealCodeShapesTests
             }
             """);
     }
+
+    // ------------------------------------------------------------ missed bug 1 (part): delegates through an override's parameter
+
+    /// <summary>A callback handed to an abstract method is invoked by the override's own parameter: it still closes the cycle.</summary>
+    [Fact]
+    public async Task CallbackThroughAnOverridesDelegateParameter_Reports()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+
+            abstract class Scheduler
+            {
+                public abstract void Run(Action work);
+            }
+
+            sealed class Inline : Scheduler
+            {
+                private static readonly object s_queue = new object();
+
+                public override void Run(Action work)
+                {
+                    lock (s_queue) { {|OL0001:work()|}; }
+                }
+
+                public static void Drain()
+                {
+                    lock (Client.Gate) { lock (s_queue) { } }
+                }
+            }
+
+            static class Client
+            {
+                public static readonly object Gate = new object();
+
+                public static void Submit(Scheduler scheduler)
+                {
+                    scheduler.Run(() => { lock (Gate) { } });
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task CallbackThroughAnOverridesDelegateParameter_NotLocking_DoesNotReport()
+    {
+        await V.AnalyzerAsync("""
+            using System;
+
+            abstract class Scheduler
+            {
+                public abstract void Run(Action work);
+            }
+
+            sealed class Inline : Scheduler
+            {
+                private static readonly object s_queue = new object();
+
+                public override void Run(Action work)
+                {
+                    lock (s_queue) { work(); }
+                }
+
+                public static void Drain()
+                {
+                    lock (Client.Gate) { lock (s_queue) { } }
+                }
+            }
+
+            static class Client
+            {
+                public static readonly object Gate = new object();
+
+                public static void Submit(Scheduler scheduler)
+                {
+                    scheduler.Run(() => Console.WriteLine("no lock"));
+                }
+            }
+            """);
+    }
 }
