@@ -113,6 +113,8 @@ public static class CampaignRunner
                 UncontrolledInvocations = uncontrolled,
                 TraceFile = traceFile,
                 ReproducibleTrace = trace,
+                ReadableTrace = bugs > 0 && !string.IsNullOrEmpty(engine.ReadableTrace) ? engine.ReadableTrace : null,
+                TestSource = bugs > 0 ? SourceLines.Describe(campaign.Method) : null,
             };
         }
     }
@@ -138,8 +140,12 @@ public static class CampaignRunner
         ArgumentException.ThrowIfNullOrEmpty(trace);
         options ??= new CampaignOptions();
         EnsureRewritten(campaign, options);
+        // Coyote fills its own ReadableTrace only while exploring: on replay, log the iteration
+        // into a capturing logger and build the account from it.
         Configuration config = Configuration.Create()
             .WithTelemetryEnabled(false)
+            .WithVerbosityEnabled(VerbosityLevel.Info)
+            .WithConsoleLoggingEnabled(false)
             .WithReproducibleTrace(trace);
         if (options.MaxSteps is { } steps)
         {
@@ -154,10 +160,33 @@ public static class CampaignRunner
         lock (s_gate)
         {
             using TestingEngine engine = CreateEngine(config, campaign);
+            var log = new CapturingLogger();
+            engine.SetLogger(log);
             var stopwatch = Stopwatch.StartNew();
             engine.Run();
             stopwatch.Stop();
-            return new ReplayResult(engine.TestReport.NumOfFoundBugs > 0, engine.TestReport.BugReports.ToArray(), engine.ReadableTrace ?? string.Empty, stopwatch.Elapsed);
+            string[] reports = engine.TestReport.BugReports.ToArray();
+            string? source = SourceLines.Describe(campaign.Method);
+            var readable = new System.Text.StringBuilder();
+            readable.Append("Replay of ").Append(campaign.DisplayName).Append(": ")
+                .AppendLine(reports.Length > 0 ? "the bug was reproduced." : "no bug this time (the trace does not match this build of the code).");
+            foreach (string report in reports)
+            {
+                readable.Append("  ").AppendLine(report);
+            }
+
+            if (source is not null)
+            {
+                readable.Append("Test method: ").AppendLine(source);
+            }
+
+            string coyoteLog = string.IsNullOrEmpty(engine.ReadableTrace) ? log.Text : engine.ReadableTrace;
+            if (coyoteLog.Length > 0)
+            {
+                readable.AppendLine("Coyote's log of the replayed iteration:").Append(coyoteLog.TrimEnd());
+            }
+
+            return new ReplayResult(reports.Length > 0, reports, readable.ToString().TrimEnd(), stopwatch.Elapsed) { TestSource = source };
         }
     }
 
@@ -197,8 +226,9 @@ public static class CampaignRunner
         {
             throw new CampaignIntegrityException(
                 $"Campaign '{campaign.DisplayName}': not rewritten by Coyote: {string.Join(", ", missing)}. " +
-                "Rewrite them after every build (see docs/coyote.md: import build/Coyote.targets, or run " +
-                "'DOTNET_ROLL_FORWARD=Major dotnet coyote rewrite <dll or rewrite.coyote.json>').");
+                "Reference the OrderedLocks.Testing package from the project that runs the campaigns (its build targets rewrite " +
+                "the test assembly, OrderedLocks.dll and every <CoyoteRewrite Include=\"MyLib\" /> after each build), " +
+                "and run from that project's build output (not a publish folder). See docs/coyote.md.");
         }
     }
 
@@ -258,7 +288,8 @@ public static class CampaignRunner
 
     /// <summary>
     /// Gets the file name a trace of this campaign and strategy is saved under:
-    /// <c>name~variant~strategy.trace</c> (unsafe characters replaced).
+    /// <c>name~variant~strategy.trace</c>, or <c>name~strategy.trace</c> without a variant (unsafe
+    /// characters replaced).
     /// </summary>
     /// <param name="name">The campaign's name.</param>
     /// <param name="variant">The variant.</param>
@@ -267,7 +298,9 @@ public static class CampaignRunner
     public static string TraceFileName(string name, string variant, CampaignStrategy strategy)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return $"{Safe(name)}~{Safe(variant ?? string.Empty)}~{strategy.ShortName()}.trace";
+        return string.IsNullOrEmpty(variant)
+            ? $"{Safe(name)}~{strategy.ShortName()}.trace"
+            : $"{Safe(name)}~{Safe(variant)}~{strategy.ShortName()}.trace";
 
         static string Safe(string text)
         {

@@ -2,7 +2,7 @@ namespace OrderedLocks;
 
 /// <summary>
 /// Declares the rank of a lock held in a field or property whose lock type has no rank of its own
-/// (a plain <see langword="object"/> used with <c>lock</c>, a <see cref="System.Threading.Lock"/>,
+/// (a plain <see langword="object"/> used with <c>lock</c>, a <c>System.Threading.Lock</c>,
 /// a <see cref="SemaphoreSlim"/>, a <see cref="ReaderWriterLockSlim"/>): lower ranks are acquired first.
 /// </summary>
 /// <remarks>

@@ -5,6 +5,7 @@ namespace OrderedLocks;
 
 /// <summary>
 /// A held ordered lock. Disposing the scope releases the lock; disposing it again does nothing.
+/// Works with <c>using</c> and with <c>await using</c> (the release itself is synchronous).
 /// </summary>
 /// <remarks>
 /// <para>The scope is the ownership token of a non-reentrant <see cref="OrderedLock"/>: whoever has
@@ -16,7 +17,7 @@ namespace OrderedLocks;
 /// copy can never release a later hold of the same lock.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
-public readonly struct LockScope : IDisposable
+public readonly struct LockScope : IDisposable, IAsyncDisposable
 {
     private readonly OrderedLockBase? _lock;
     private readonly HoldNode? _node;
@@ -82,6 +83,29 @@ public readonly struct LockScope : IDisposable
         else
         {
             _lock?.ReleaseScope(this);
+        }
+    }
+
+    /// <summary>
+    /// Releases the lock, if this scope still holds it, for <c>await using</c>. The release is
+    /// synchronous and never waits: the returned task is already complete (faulted if the release failed).
+    /// </summary>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="SynchronizationLockException">
+    /// (In the returned task.) The scope belongs to a reentrant lock and the current thread or flow is not its holder.
+    /// </exception>
+    public ValueTask DisposeAsync()
+    {
+        // `await using` on a struct calls this through a constrained call: no boxing, and a
+        // completed ValueTask allocates nothing; only a failed release allocates its task.
+        try
+        {
+            Dispose();
+            return default;
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
         }
     }
 }

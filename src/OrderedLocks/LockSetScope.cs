@@ -5,9 +5,10 @@ namespace OrderedLocks;
 /// <summary>
 /// Several ordered locks taken at once by <see cref="OrderedLock.AcquireAll(OrderedLockBase[])"/>
 /// in the global order. Disposing releases them in reverse order; disposing again does nothing.
+/// Works with <c>using</c> and with <c>await using</c> (the release itself is synchronous).
 /// </summary>
 [DebuggerDisplay("{Count} locks")]
-public readonly struct LockSetScope : IDisposable
+public readonly struct LockSetScope : IDisposable, IAsyncDisposable
 {
     // Sets of one or two locks (the common case) are kept inline, so a synchronous AcquireAll of
     // two locks allocates nothing; larger sets keep their scopes in an array.
@@ -52,6 +53,26 @@ public readonly struct LockSetScope : IDisposable
         else if (_first.IsAcquired)
         {
             ReleaseInline(_first, _second);
+        }
+    }
+
+    /// <summary>
+    /// Releases every lock of the set, in reverse acquisition order, for <c>await using</c>. The
+    /// release is synchronous and never waits: the returned task is already complete (faulted if a
+    /// release failed; the other locks are released all the same).
+    /// </summary>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="AggregateException">(In the returned task.) Releasing one or more locks failed.</exception>
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            Dispose();
+            return default;
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
         }
     }
 

@@ -60,9 +60,11 @@ public abstract partial class OrderedLockBase
 
     /// <summary>
     /// Gets whether the current thread holds the lock synchronously (known by owner thread id in
-    /// every checking mode, including Off).
+    /// every checking mode, including Off) and the caller is synchronous code: inside an
+    /// asynchronous acquisition's checks (<see cref="HeldLocks.InAsyncCaller"/>) a synchronous
+    /// hold is never the caller's own (see docs/held-lock-tracking.md, "Who holds a synchronous hold").
     /// </summary>
-    internal bool IsOwnedByCurrentThread => _ownerThreadId == Environment.CurrentManagedThreadId && IsLocked;
+    internal bool IsOwnedByCurrentThread => _ownerThreadId == Environment.CurrentManagedThreadId && IsLocked && !HeldLocks.InAsyncCaller;
 
     /// <summary>Returns whether <paramref name="token"/> identifies the current hold.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -41,6 +41,12 @@ public sealed class HarnessTests
             ReplayResult replay = CampaignRunner.ReplayFile(campaign, r.TraceFile!);
             Assert.True(replay.Reproduced, "Replaying the saved trace did not hit the bug again.");
             Assert.Contains(ScenarioRegistry.Deadlock, replay.BugReports[0], StringComparison.Ordinal);
+
+            // A report a person can act on: the readable trace is filled on replay and names the code.
+            Assert.Contains(replay.BugReports[0], replay.ReadableTrace, StringComparison.Ordinal);
+            Assert.NotNull(replay.TestSource);
+            Assert.Contains("Test method: ", replay.ReadableTrace, StringComparison.Ordinal);
+            Assert.Matches(@"\.cs:\d+-\d+", replay.TestSource);
         }
         finally
         {
@@ -50,6 +56,66 @@ public sealed class HarnessTests
             }
         }
     }
+
+    [Fact]
+    public void UserCampaignWithoutVariant_ReportNamesTheSourceLines_TraceNameIsClean_ReplayIsReadable()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "orderedlocks-coyote-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var campaign = Campaign.Create("deposit-audit", DepositAuditAbbaAsync);
+            var options = new CampaignOptions { Iterations = 200, Seed = 3, TraceDirectory = dir, AssembliesUnderTest = Profiles.UnderTest };
+            CampaignResult r = CampaignRunner.Run(campaign, CampaignStrategy.Random, options);
+
+            Assert.True(r.FoundBug, "the seeded ABBA deadlock was not found");
+            Assert.Equal("deposit-audit~random.trace", Path.GetFileName(r.TraceFile));
+            Assert.Equal("deposit-audit~pct.trace", CampaignRunner.TraceFileName("deposit-audit", string.Empty, CampaignStrategy.Prioritization));
+
+            // The test method's own lines, from the (rewritten) portable PDB and the source file here.
+            Assert.NotNull(r.TestSource);
+            Assert.StartsWith("HarnessTests.DepositAuditAbbaAsync at ", r.TestSource, StringComparison.Ordinal);
+            Assert.Contains("HarnessTests.cs:", r.TestSource, StringComparison.Ordinal);
+            Assert.Contains("lock (audit)", r.TestSource, StringComparison.Ordinal);
+            string report = r.FormatBugReport();
+            Assert.Contains("deposit-audit (random): bug at iteration", report, StringComparison.Ordinal);
+            Assert.Contains("Deadlock detected", report, StringComparison.Ordinal);
+            Assert.Contains("lock (audit)", report, StringComparison.Ordinal);
+            Assert.Contains(r.TraceFile!, report, StringComparison.Ordinal);
+
+            ReplayResult replay = CampaignRunner.ReplayFile(campaign, r.TraceFile!);
+            Assert.True(replay.Reproduced);
+            Assert.Contains("Deadlock detected", replay.ReadableTrace, StringComparison.Ordinal);
+            Assert.Contains("lock (audit)", replay.ReadableTrace, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void SourceLines_DisplayName_UndoesLambdaAndLocalFunctionNames()
+    {
+        Func<Task> lambda = () => Task.CompletedTask;
+        Assert.Equal("HarnessTests.SourceLines_DisplayName_UndoesLambdaAndLocalFunctionNames (lambda)", SourceLines.DisplayName(lambda.Method));
+        Assert.Equal("HarnessTests.DepositAuditAbbaAsync", SourceLines.DisplayName(((Func<Task>)DepositAuditAbbaAsync).Method));
+        static Task LocalAsync() => Task.CompletedTask;
+        Assert.Equal("HarnessTests.LocalAsync", SourceLines.DisplayName(((Func<Task>)LocalAsync).Method));
+    }
+
+#pragma warning disable OL0001 // ABBA on purpose: the campaign must find it
+    private static async Task DepositAuditAbbaAsync()
+    {
+        object deposit = new();
+        object audit = new();
+        Task a = Task.Run(() => { lock (deposit) { lock (audit) { } } });
+        Task b = Task.Run(() => { lock (audit) { lock (deposit) { } } });
+        await Task.WhenAll(new[] { a, b });
+    }
+#pragma warning restore OL0001
 
     [Fact]
     public void UserTestMethod_CanBeRunAsCampaign()

@@ -1,324 +1,447 @@
-using System.Diagnostics;
-using System.Globalization;
+using System.IO.Compression;
+using System.Reflection.Metadata;
 using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
 
 namespace OrderedLocks.Samples.Tests;
 
 /// <summary>
-/// The packages as a user gets them: packs OrderedLocks and OrderedLocks.Testing into a local
-/// folder feed, restores a fresh consumer project from that feed (plus nuget.org), and checks that
-/// the analyzer in the package flags an inverted lock order (OL0001), that AcquireAll works at run
-/// time, and that a Coyote campaign of the user's own code runs through OrderedLocks.Testing
-/// (after rewriting the consumer's output with the repository's Coyote tool).
+/// The packages as a user gets them (issue 11, "Done when"): <c>dotnet pack</c> of both packages
+/// into a folder feed, then, OUTSIDE the repository (a temp folder with its own nuget.config, no
+/// project reference, no file copied from the repository), a consumer app and a consumer xunit
+/// project for net8.0 and net10.0. The app's build must report OL0001, OL0002 (constructor ranks),
+/// OL0004 and OL0101 exactly where expected; the xunit project's own Coyote campaign (rewritten by
+/// the targets the package ships) must find its ABBA deadlock with a replayable trace, replay it,
+/// and pass its fixed variant. Both package READMEs' quick starts are compiled and run there too.
 /// </summary>
 /// <remarks>
-/// Packs the build outputs already made for this configuration (<c>--no-build</c>), under a unique
-/// version (0.0.0-ci.TIMESTAMP), so the normal NuGet cache can never serve a stale package; that
-/// version's folder is deleted from the cache afterwards.
+/// net8.0 on a machine with only the .NET 10 runtime: the consumer test project runs net8.0
+/// SELF-CONTAINED (the Microsoft.NETCore.App 8.0 runtime pack comes from NuGet), so the net8.0 build
+/// of both packages, Coyote and the rewriter's output really run on .NET 8; the console app's
+/// net8.0 build is run with roll-forward (DOTNET_ROLL_FORWARD=Major), which checks that its net8.0
+/// assets load and work, on the .NET 10 runtime.
 /// </remarks>
-public sealed class ConsumerPackageTests : IDisposable
+public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Consumer>
 {
-    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(4);
+    private static readonly string[] s_frameworks = { "net8.0", "net10.0" };
 
-    private readonly string _dir = Repo.TempDirectory();
-    private readonly string _version = "0.0.0-ci." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
+    private readonly Consumer _consumer;
 
-    public void Dispose()
+    public ConsumerPackageTests(Consumer consumer) => _consumer = consumer;
+
+    public static TheoryData<string> Packages => new("OrderedLocks", "OrderedLocks.Testing");
+
+    public static TheoryData<string> Frameworks => new(s_frameworks);
+
+    [Theory]
+    [MemberData(nameof(Packages))]
+    public void Nuspec_HasRealVersionLicenseReadmeRepositoryAndCommit(string id)
     {
-        TryDelete(_dir);
-        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
-            ? custom
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        TryDelete(Path.Combine(cache, "orderedlocks", _version));
-        TryDelete(Path.Combine(cache, "orderedlocks.testing", _version));
+        using ZipArchive zip = ZipFile.OpenRead(_consumer.PackagePath(id));
+        XElement metadata = Nuspec(zip);
+        XNamespace ns = metadata.Name.Namespace;
+
+        string version = metadata.Element(ns + "version")!.Value;
+        Assert.Equal(_consumer.Version, version);
+        Assert.StartsWith(_consumer.VersionPrefix + "-", version, StringComparison.Ordinal);
+        Assert.NotEqual("1.0.0", _consumer.VersionPrefix);
+
+        XElement license = metadata.Element(ns + "license")!;
+        Assert.Equal("expression", license.Attribute("type")!.Value);
+        Assert.Equal("MIT", license.Value);
+        Assert.NotNull(zip.GetEntry("LICENSE"));
+
+        Assert.Equal("README.md", metadata.Element(ns + "readme")!.Value);
+        Assert.Equal(Consumer.RepositoryUrl, metadata.Element(ns + "projectUrl")!.Value);
+        Assert.Contains("CHANGELOG.md", metadata.Element(ns + "releaseNotes")!.Value, StringComparison.Ordinal);
+
+        XElement repository = metadata.Element(ns + "repository")!;
+        Assert.Equal("git", repository.Attribute("type")!.Value);
+        Assert.Equal(Consumer.RepositoryUrl, repository.Attribute("url")!.Value);
+        if (_consumer.Commit is { } commit)
+        {
+            Assert.Equal(commit, repository.Attribute("commit")?.Value);
+        }
+
+        Assert.True(File.Exists(_consumer.SymbolsPath(id)), "no symbol package " + _consumer.SymbolsPath(id));
+        foreach (string tfm in s_frameworks)
+        {
+            Assert.NotNull(zip.GetEntry($"lib/{tfm}/{id}.dll"));
+            Assert.NotNull(zip.GetEntry($"lib/{tfm}/{id}.xml"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Packages))]
+    public void Readme_IsThePackagesOwnPage_WithInstallLineFrameworksSdkAndAbsoluteLinks(string id)
+    {
+        string readme = _consumer.Readme(id);
+
+        Assert.StartsWith("# " + id + "\n", readme.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains($"dotnet add package {id}", readme, StringComparison.Ordinal);
+        Assert.Contains("`net8.0`, `net10.0`", readme, StringComparison.Ordinal);
+        Assert.Contains(".NET SDK 8.0.100", readme, StringComparison.Ordinal);
+        Assert.DoesNotContain("samples/", readme.Split("](")[0], StringComparison.Ordinal); // no repository command
+        Assert.Contains("```csharp", readme, StringComparison.Ordinal);
+
+        // Every markdown link is absolute: a relative one does not resolve on a package page.
+        MatchCollection links = Regex.Matches(readme, @"\]\(([^)]+)\)");
+        Assert.NotEmpty(links);
+        Assert.All(links, l => Assert.StartsWith("https://", l.Groups[1].Value, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Packages))]
+    public void SymbolPackage_PdbHasSourceLinkToTheRepositoryAndDeterministicPaths(string id)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(_consumer.SymbolsPath(id));
+        foreach (string tfm in s_frameworks)
+        {
+            ZipArchiveEntry entry = zip.GetEntry($"lib/{tfm}/{id}.pdb") ?? throw new Xunit.Sdk.XunitException($"no lib/{tfm}/{id}.pdb in the symbol package");
+            using var memory = new MemoryStream();
+            using (Stream pdbStream = entry.Open())
+            {
+                pdbStream.CopyTo(memory);
+            }
+
+            memory.Position = 0;
+            using MetadataReaderProvider provider = MetadataReaderProvider.FromPortablePdbStream(memory);
+            MetadataReader pdb = provider.GetMetadataReader();
+
+            string? sourceLink = null;
+            var sourceLinkKind = new Guid("CC110556-A091-4D38-9FEC-25AB9A351A6A");
+            foreach (CustomDebugInformationHandle handle in pdb.CustomDebugInformation)
+            {
+                CustomDebugInformation info = pdb.GetCustomDebugInformation(handle);
+                if (pdb.GetGuid(info.Kind) == sourceLinkKind)
+                {
+                    sourceLink = Encoding.UTF8.GetString(pdb.GetBlobBytes(info.Value));
+                }
+            }
+
+            Assert.NotNull(sourceLink);
+            string expected = "https://raw.githubusercontent.com/orderedlocks/orderedlocks/" + (_consumer.Commit ?? string.Empty);
+            Assert.Contains(expected, sourceLink, StringComparison.Ordinal);
+
+            // Repository-relative (deterministic) document paths, never this machine's.
+            var documents = pdb.Documents.Select(d => pdb.GetString(pdb.GetDocument(d).Name)).Where(n => n.EndsWith(".cs", StringComparison.Ordinal)).ToArray();
+            Assert.NotEmpty(documents);
+            Assert.All(documents, d => Assert.StartsWith("/_/", d, StringComparison.Ordinal));
+            Assert.DoesNotContain(documents, d => d.Contains(Repo.Root, StringComparison.Ordinal));
+        }
     }
 
     [Fact]
-    public void Package_ConsumerBuild_ReportsOL0001_AndAcquireAllRuns()
+    public void TestingPackage_ShipsBuildTransitiveTargets_AndDependsOnCoyoteOnly()
     {
-        string feed = Path.Combine(_dir, "feed");
-        string consumer = Path.Combine(_dir, "consumer");
-        Directory.CreateDirectory(consumer);
-
-        // 1. Pack what this configuration already built (library for net8.0 + net10.0, analyzers).
-        string project = Path.Combine(Repo.Root, "src", "OrderedLocks", "OrderedLocks.csproj");
-        Run(Repo.Root, "pack", project, "-c", Repo.Configuration, "--no-build", "--no-restore", "-o", feed, $"-p:Version={_version}");
-        string package = Path.Combine(feed, $"OrderedLocks.{_version}.nupkg");
-        Assert.True(File.Exists(package), "no package at " + package);
-        using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+        using ZipArchive zip = ZipFile.OpenRead(_consumer.PackagePath("OrderedLocks.Testing"));
+        Assert.NotNull(zip.GetEntry("buildTransitive/OrderedLocks.Testing.targets"));
+        XElement metadata = Nuspec(zip);
+        XNamespace ns = metadata.Name.Namespace;
+        var groups = metadata.Element(ns + "dependencies")!.Elements(ns + "group").ToArray();
+        Assert.Equal(new[] { "net8.0", "net10.0" }, groups.Select(g => g.Attribute("targetFramework")!.Value));
+        foreach (XElement group in groups)
         {
-            var entries = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
-            Assert.Contains("lib/net8.0/OrderedLocks.dll", entries);
-            Assert.Contains("lib/net10.0/OrderedLocks.dll", entries);
-            Assert.Contains("lib/net10.0/OrderedLocks.xml", entries);
-            Assert.Contains("analyzers/dotnet/cs/OrderedLocks.Analyzers.dll", entries);
-            Assert.Contains("analyzers/dotnet/cs/OrderedLocks.CodeFixes.dll", entries);
-            Assert.Contains("README.md", entries);
+            var ids = group.Elements(ns + "dependency").Select(d => d.Attribute("id")!.Value).Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(new[] { "Microsoft.Coyote", "Microsoft.Coyote.Test" }, ids);
         }
 
-        string testing = Path.Combine(Repo.Root, "src", "OrderedLocks.Testing", "OrderedLocks.Testing.csproj");
-        Run(Repo.Root, "pack", testing, "-c", Repo.Configuration, "--no-build", "--no-restore", "-o", feed, $"-p:Version={_version}");
-        Assert.True(File.Exists(Path.Combine(feed, $"OrderedLocks.Testing.{_version}.nupkg")), "no OrderedLocks.Testing package");
+        using ZipArchive runtime = ZipFile.OpenRead(_consumer.PackagePath("OrderedLocks"));
+        Assert.NotNull(runtime.GetEntry("analyzers/dotnet/cs/OrderedLocks.Analyzers.dll"));
+        Assert.NotNull(runtime.GetEntry("analyzers/dotnet/cs/OrderedLocks.CodeFixes.dll"));
+    }
 
-        // 2. A consumer project outside the repository, restoring from the feed.
-        WriteConsumer(consumer, feed);
-        string build = Run(consumer, "build", "-c", "Release");
+    [Theory]
+    [MemberData(nameof(Frameworks))]
+    public void ConsumerApp_ReportsOL0001_ForTheInvertedLockStatements(string tfm) =>
+        AssertReported(tfm, "OL0001", "Inverted.cs");
 
-        // 3. The packaged analyzer flags the inverted order in Inverted.cs.
-        Assert.Matches(@"Inverted\.cs\(\d+,\d+\): warning OL0001", build);
-        Assert.Matches(@"InvertedThroughAcquireAll\.cs\(\d+,\d+\): warning OL0001", build);
+    [Theory]
+    [MemberData(nameof(Frameworks))]
+    public void ConsumerApp_ReportsOL0002_ForConstructorRanks(string tfm)
+    {
+        // Named rank argument (the documented example), positional const field, and the package
+        // README's quick start. Needs the analyzer fix for int? constructor ranks (branch analyzer).
+        AssertReported(tfm, "OL0002", "Ranks.cs");
+        AssertReported(tfm, "OL0002", "RanksConst.cs");
+        AssertReported(tfm, "OL0002", "QuickStart.cs");
+    }
 
-        // 4. The packaged library runs AcquireAll correctly.
-        string dll = Path.Combine(consumer, "bin", "Release", "net10.0", "Consumer.dll");
-        string output = Run(consumer, dll);
+    [Theory]
+    [MemberData(nameof(Frameworks))]
+    public void ConsumerApp_ReportsOL0004_ForNestedUnrankedFields(string tfm) =>
+        AssertReported(tfm, "OL0004", "Nested.cs");
+
+    [Theory]
+    [MemberData(nameof(Frameworks))]
+    public void ConsumerApp_ReportsOL0101_ForAWaitWithoutPredicateLoop(string tfm) =>
+        AssertReported(tfm, "OL0101", "Conditions.cs");
+
+    [Theory]
+    [MemberData(nameof(Frameworks))]
+    public void ConsumerApp_ReportsNothingElse(string tfm)
+    {
+        var expected = new HashSet<(string File, string Id)>
+        {
+            ("Inverted.cs", "OL0001"), ("Ranks.cs", "OL0002"), ("RanksConst.cs", "OL0002"), ("QuickStart.cs", "OL0002"),
+            ("Nested.cs", "OL0004"), ("Conditions.cs", "OL0101"),
+        };
+        var unexpected = _consumer.AppDiagnostics(tfm).Where(d => !expected.Contains((d.File, d.Id))).ToArray();
+        Assert.True(unexpected.Length == 0, "unexpected diagnostics: " + string.Join("; ", unexpected.Select(d => d.Text)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Frameworks))]
+    public void ConsumerApp_Runs_AcquireAllAwaitUsingAndStrictChecking(string tfm)
+    {
+        string output = _consumer.RunApp(tfm);
+
         Assert.Contains("AcquireAll: 2 locks in order x_lock, y_lock", output, StringComparison.Ordinal);
         Assert.Contains("counter 20000 of 20000, nothing held", output, StringComparison.Ordinal);
-
-        // 5. OrderedLocks.Testing: rewrite the consumer's output, then run its own campaigns.
-        string bin = Path.GetDirectoryName(dll)!;
-        string json = Path.Combine(_dir, "rewrite.coyote.json");
-        File.WriteAllText(json, $$"""{ "AssembliesPath": "{{bin}}", "Assemblies": [ "Consumer.dll", "OrderedLocks.dll" ] }""");
-        Run(Repo.Root, "tool", "restore");
-        Run(Repo.Root, "coyote", "rewrite", json);
-        string campaigns = Run(consumer, dll, "campaign");
-        Assert.Matches(@"raw ABBA: bug at iteration \d+: Deadlock detected", campaigns);
-        Assert.Contains("AcquireAll: safe over 100 schedules", campaigns, StringComparison.Ordinal);
+        Assert.Contains("await using: released", output, StringComparison.Ordinal);
+        Assert.Contains("quick start: Transfer, SaveAsync ok; Wrong threw LockOrderException naming 'accounts' and 'audit'", output, StringComparison.Ordinal);
     }
 
-    private void WriteConsumer(string consumer, string feed)
+    [Theory]
+    [MemberData(nameof(Frameworks))]
+    public void ConsumerTests_CoyoteCampaign_FindsReplaysAndPassesFixed(string tfm)
     {
-        // Keep the repository's build and package settings out: empty Directory.* files here.
-        File.WriteAllText(Path.Combine(_dir, "Directory.Build.props"), "<Project />");
-        File.WriteAllText(Path.Combine(_dir, "Directory.Build.targets"), "<Project />");
-        File.WriteAllText(Path.Combine(_dir, "Directory.Packages.props"), "<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>");
-        File.WriteAllText(Path.Combine(consumer, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local-feed" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-              </packageSources>
-              <packageSourceMapping>
-                <packageSource key="local-feed">
-                  <package pattern="OrderedLocks" />
-                  <package pattern="OrderedLocks.Testing" />
-                </packageSource>
-                <packageSource key="nuget.org">
-                  <package pattern="*" />
-                </packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
-        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <UseAppHost>false</UseAppHost>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="OrderedLocks" Version="{_version}" />
-                <PackageReference Include="OrderedLocks.Testing" Version="{_version}" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(consumer, "Inverted.cs"), """
-            using OrderedLocks;
+        ConsumerTestRun run = _consumer.RunTests();
 
-            namespace Consumer;
+        // Four facts of the consumer's own plus the OrderedLocks.Testing README's quick start.
+        Assert.True(run.Summary.TryGetValue(tfm, out string? line), $"no test summary for {tfm}:{Environment.NewLine}{run.Output}");
+        Assert.Matches(@"^Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+5,", line);
 
-            // Thread1 takes x then y, Thread2 y then x: the analyzer must report OL0001.
-            public sealed class Inverted
-            {
-                private readonly OrderedLock _x = new("x");
-                private readonly OrderedLock _y = new("y");
-
-                public void Thread1()
-                {
-                    using (_x.Acquire())
-                    using (_y.Acquire())
-                    {
-                    }
-                }
-
-                public void Thread2()
-                {
-                    using (_y.Acquire())
-                    using (_x.Acquire())
-                    {
-                    }
-                }
-            }
-            """);
-        File.WriteAllText(Path.Combine(consumer, "InvertedThroughAcquireAll.cs"), """
-            using OrderedLocks;
-
-            namespace Consumer;
-
-            // The same inversion with AcquireAll: C# 13 binds AcquireAll(_a) to the
-            // params ReadOnlySpan overload, which the analyzer must see through.
-            public sealed class InvertedThroughAcquireAll
-            {
-                private readonly OrderedLock _a = new("a");
-                private readonly object _b = new();
-
-                public void One()
-                {
-                    using (OrderedLock.AcquireAll(_a))
-                    {
-                        lock (_b) { }
-                    }
-                }
-
-                public void Two()
-                {
-                    lock (_b)
-                    {
-                        using (OrderedLock.AcquireAll(_a)) { }
-                    }
-                }
-            }
-            """);
-        File.WriteAllText(Path.Combine(consumer, "Campaigns.cs"), """
-            using OrderedLocks;
-            using OrderedLocks.Testing;
-
-            namespace Consumer;
-
-            // A user's own Coyote campaigns through OrderedLocks.Testing.
-            public static class Campaigns
-            {
-                public static int Run()
-                {
-                    var options = new CampaignOptions { Iterations = 100, Seed = 7, AssembliesUnderTest = new[] { typeof(OrderedLock).Assembly } };
-                    CampaignResult raw = CampaignRunner.Run(Campaign.Create("abba", RawAbbaAsync, "raw"), CampaignStrategy.Random, options);
-                    Console.WriteLine(raw.FoundBug ? $"raw ABBA: bug at iteration {raw.FirstBugIteration}: {raw.FirstBugReport}" : "raw ABBA: no bug");
-                    CampaignResult safe = CampaignRunner.Run(Campaign.Create("abba", AcquireAllAsync, "acquire-all"), CampaignStrategy.Random, options);
-                    Console.WriteLine(safe.FoundBug ? $"AcquireAll: bug: {safe.FirstBugReport}" : $"AcquireAll: safe over {safe.IterationsRun} schedules");
-                    return raw.FoundBug && !safe.FoundBug ? 0 : 1;
-                }
-
-            #pragma warning disable OL0001 // ABBA deadlock on purpose: the campaign must find it
-                private static async Task RawAbbaAsync()
-                {
-                    object x = new();
-                    object y = new();
-                    Task t1 = Task.Run(() => { lock (x) { lock (y) { } } });
-                    Task t2 = Task.Run(() => { lock (y) { lock (x) { } } });
-                    await Task.WhenAll(new[] { t1, t2 });
-                }
-            #pragma warning restore OL0001
-
-                private static async Task AcquireAllAsync()
-                {
-                    var x = new OrderedLock("x");
-                    var y = new OrderedLock("y");
-                    Task t1 = Task.Run(() => { using (OrderedLock.AcquireAll(x, y)) { } });
-                    Task t2 = Task.Run(() => { using (OrderedLock.AcquireAll(y, x)) { } });
-                    await Task.WhenAll(new[] { t1, t2 });
-                }
-            }
-            """);
-        File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
-            using OrderedLocks;
-
-            if (args.Length > 0 && args[0] == "campaign")
-            {
-                return Consumer.Campaigns.Run();
-            }
-
-            var x = new OrderedLock("x_lock");
-            var y = new OrderedLock("y_lock");
-            using (LockSetScope set = OrderedLock.AcquireAll(y, x))
-            {
-                Console.WriteLine($"AcquireAll: {set.Count} locks in order {string.Join(", ", set.Locks.Select(l => l.Name))}");
-            }
-
-            int counter = 0;
-            Task a = Task.Run(() => { for (int i = 0; i < 10_000; i++) { using (OrderedLock.AcquireAll(x, y)) { counter++; } } });
-            Task b = Task.Run(() => { for (int i = 0; i < 10_000; i++) { using (OrderedLock.AcquireAll(y, x)) { counter++; } } });
-            if (!Task.WaitAll(new[] { a, b }, TimeSpan.FromSeconds(60)))
-            {
-                Console.WriteLine("deadlock");
-                return 1;
-            }
-
-            Console.WriteLine($"counter {counter} of 20000, {(x.IsLocked || y.IsLocked ? "still held" : "nothing held")}");
-            return 0;
-            """);
+        // The campaign left a clean-named trace and a report that names the test's source lines.
+        string traces = Path.Combine(_consumer.TestsBin(tfm), "coyote-traces");
+        Assert.True(File.Exists(Path.Combine(traces, "transfer~random.trace")), "no trace file in " + traces);
+        string report = File.ReadAllText(Path.Combine(traces, "report.txt"));
+        Assert.Contains("Deadlock detected", report, StringComparison.Ordinal);
+        Assert.Contains("TransferCampaigns.RawBothWaysAsync at ", report, StringComparison.Ordinal);
+        Assert.Contains("bank.TransferRaw(\"alice\", \"bob\", 10)", report, StringComparison.Ordinal);
+        Assert.Contains("Replay of transfer: the bug was reproduced.", report, StringComparison.Ordinal);
     }
 
-    private static string Run(string workingDirectory, params string[] args)
+    [Theory]
+    [MemberData(nameof(Frameworks))]
+    public void ConsumerTests_RebuildWithoutChanges_LeavesEveryListedAssemblyRewritten(string tfm)
     {
-        var info = new ProcessStartInfo(Repo.DotnetHost)
+        _ = _consumer.RunTests(); // dotnet test, then a second build with no source change
+
+        string bin = _consumer.TestsBin(tfm);
+        foreach (string name in new[] { "App.Tests.dll", "Lib.dll", "OrderedLocks.dll" })
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
+            Assert.True(HasRewritingSignature(Path.Combine(bin, name)), $"{name} in {bin} is not Coyote-rewritten after the second build");
         }
 
-        if (args[0] == "coyote")
-        {
-            info.Environment["DOTNET_ROLL_FORWARD"] = "Major"; // the Coyote CLI targets net8.0
-            info.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
-        }
+        // Not rewritten: what nobody listed (the harness itself, xunit).
+        Assert.False(HasRewritingSignature(Path.Combine(bin, "OrderedLocks.Testing.dll")));
 
-        if (args[0] is "build" or "pack")
-        {
-            info.ArgumentList.Add("--disable-build-servers"); // leave no compiler server behind
-            info.ArgumentList.Add("-nologo");
-        }
-
-        // The test host's MSBuild settings must not leak into an independent build.
-        foreach (string key in info.Environment.Keys.ToArray())
-        {
-            if (key.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
-            {
-                info.Environment.Remove(key);
-            }
-        }
-
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        var output = new StringBuilder();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(s_commandTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish within {s_commandTimeout}.");
-        }
-
-        process.WaitForExit();
-        output.Append(stdout.Result).Append(stderr.Result);
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} failed with exit code {process.ExitCode}:{Environment.NewLine}{output}");
-        return output.ToString();
+        string obj = tfm == "net8.0"
+            ? Path.Combine(_consumer.Root, "App.Tests", "obj", "Release", tfm, System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "coyote")
+            : Path.Combine(_consumer.Root, "App.Tests", "obj", "Release", tfm, "coyote");
+        string[] stamp = File.ReadAllLines(Path.Combine(obj, "rewrite.stamp"));
+        Assert.Equal("1.7.11", stamp[0]);
+        var files = stamp.Skip(1).Select(l => Path.GetFileName(l.Split('|')[0])).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(new[] { "App.Tests.dll", "Lib.dll", "OrderedLocks.dll" }, files);
+        Assert.False(Directory.Exists(Path.Combine(obj, "staging")), "the staging folder was left behind");
     }
 
-    private static void TryDelete(string path)
+    // Coyote marks a rewritten assembly with [RewritingSignature(...)]; read it without loading the assembly.
+    private static bool HasRewritingSignature(string path)
     {
-        try
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(path));
+        MetadataReader md = pe.GetMetadataReader();
+        foreach (CustomAttributeHandle handle in md.GetAssemblyDefinition().GetCustomAttributes())
         {
-            if (Directory.Exists(path))
+            CustomAttribute attribute = md.GetCustomAttribute(handle);
+            if (attribute.Constructor.Kind == HandleKind.MemberReference)
             {
-                Directory.Delete(path, recursive: true);
+                MemberReference ctor = md.GetMemberReference((MemberReferenceHandle)attribute.Constructor);
+                if (ctor.Parent.Kind == HandleKind.TypeReference
+                    && md.GetString(md.GetTypeReference((TypeReferenceHandle)ctor.Parent).Name) == "RewritingSignatureAttribute")
+                {
+                    return true;
+                }
             }
         }
-        catch (IOException)
+
+        return false;
+    }
+
+    private static XElement Nuspec(ZipArchive zip)
+    {
+        ZipArchiveEntry entry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal) && !e.FullName.Contains('/', StringComparison.Ordinal));
+        using Stream stream = entry.Open();
+        XDocument doc = XDocument.Load(stream);
+        return doc.Root!.Element(doc.Root.Name.Namespace + "metadata")!;
+    }
+
+    private void AssertReported(string tfm, string id, string file)
+    {
+        var diagnostics = _consumer.AppDiagnostics(tfm);
+        Assert.True(
+            diagnostics.Any(d => d.Id == id && d.File == file),
+            $"{id} was not reported in {file} ({tfm}). Reported: {(diagnostics.Count == 0 ? "nothing" : string.Join("; ", diagnostics.Select(d => d.Text)))}");
+    }
+
+    /// <summary>One analyzer diagnostic of the consumer app's build.</summary>
+    public sealed record Diagnostic(string File, int Line, string Id, string Tfm, string Text);
+
+    /// <summary>The consumer xunit project's test run.</summary>
+    public sealed record ConsumerTestRun(string Output, IReadOnlyDictionary<string, string> Summary);
+
+    /// <summary>
+    /// Packs both packages once into a folder feed and writes the consumer projects outside the
+    /// repository; builds and runs lazily, once, for the tests that need them.
+    /// </summary>
+    public sealed class Consumer : IDisposable
+    {
+        public const string RepositoryUrl = "https://github.com/orderedlocks/orderedlocks";
+
+        private readonly string _dir = Repo.TempDirectory();
+        private readonly Lazy<IReadOnlyList<Diagnostic>> _appBuild;
+        private readonly Dictionary<string, string> _appRuns = new();
+        private readonly Lazy<ConsumerTestRun> _testRun;
+
+        public Consumer()
         {
+            Feed = Path.Combine(_dir, "feed");
+            Root = Path.Combine(_dir, "consumer");
+            Directory.CreateDirectory(Root);
+            VersionPrefix = Regex.Match(File.ReadAllText(Path.Combine(Repo.Root, "Directory.Build.props")), "<VersionPrefix>([^<]+)</VersionPrefix>").Groups[1].Value;
+            Version = $"{VersionPrefix}-ci.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+            Commit = TryGitHead();
+
+            // dotnet pack as a release would run it (a full build: SourceLink and deterministic paths
+            // come from packing, not from CI=true), into a private artifacts folder so that nothing
+            // under src/*/bin changes while other test assemblies run.
+            string artifacts = Path.Combine(_dir, "artifacts");
+            foreach (string project in new[] { "src/OrderedLocks/OrderedLocks.csproj", "src/OrderedLocks.Testing/OrderedLocks.Testing.csproj" })
+            {
+                Dotnet.Run(Repo.Root, null, "pack", Path.Combine(Repo.Root, project), "-c", "Release", "--artifacts-path", artifacts, "-o", Feed, $"-p:VersionSuffix={Version[(VersionPrefix.Length + 1)..]}");
+            }
+
+            ConsumerSources.Write(Root, Feed, Version, Readme("OrderedLocks"), Readme("OrderedLocks.Testing"));
+            _appBuild = new Lazy<IReadOnlyList<Diagnostic>>(BuildApp);
+            _testRun = new Lazy<ConsumerTestRun>(RunConsumerTests);
         }
-        catch (UnauthorizedAccessException)
+
+        public string Feed { get; }
+
+        public string Root { get; }
+
+        public string Version { get; }
+
+        public string VersionPrefix { get; }
+
+        public string? Commit { get; }
+
+        public string PackagePath(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
+
+        public string SymbolsPath(string id) => Path.Combine(Feed, $"{id}.{Version}.snupkg");
+
+        public string TestsBin(string tfm) => tfm == "net8.0"
+            ? Path.Combine(Root, "App.Tests", "bin", "Release", tfm, System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier)
+            : Path.Combine(Root, "App.Tests", "bin", "Release", tfm);
+
+        public string Readme(string id)
         {
+            using ZipArchive zip = ZipFile.OpenRead(PackagePath(id));
+            using var reader = new StreamReader(zip.GetEntry("README.md")!.Open());
+            return reader.ReadToEnd();
+        }
+
+        public IReadOnlyList<Diagnostic> AppDiagnostics(string tfm) => _appBuild.Value.Where(d => d.Tfm == tfm).ToArray();
+
+        public string RunApp(string tfm)
+        {
+            _ = _appBuild.Value;
+            lock (_appRuns)
+            {
+                if (!_appRuns.TryGetValue(tfm, out string? output))
+                {
+                    string dll = Path.Combine(Root, "App", "bin", "Release", tfm, "App.dll");
+                    var env = tfm == "net8.0" ? new Dictionary<string, string> { ["DOTNET_ROLL_FORWARD"] = "Major" } : null;
+                    output = Dotnet.Run(Root, env, dll);
+                    _appRuns[tfm] = output;
+                }
+
+                return output;
+            }
+        }
+
+        public ConsumerTestRun RunTests() => _testRun.Value;
+
+        public void Dispose()
+        {
+            TryDelete(_dir);
+            string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
+                ? custom
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            TryDelete(Path.Combine(cache, "orderedlocks", Version));
+            TryDelete(Path.Combine(cache, "orderedlocks.testing", Version));
+        }
+
+        private static string? TryGitHead()
+        {
+            try
+            {
+                string head = Dotnet.RunProcess("git", Repo.Root, null, "rev-parse", "HEAD").Trim();
+                return Regex.IsMatch(head, "^[0-9a-f]{40}$") ? head : null;
+            }
+            catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException or Xunit.Sdk.XunitException)
+            {
+                return null; // not a git checkout: no commit to compare
+            }
+        }
+
+        private IReadOnlyList<Diagnostic> BuildApp()
+        {
+            string output = Dotnet.Run(Root, null, "build", Path.Combine(Root, "App", "App.csproj"), "-c", "Release");
+            var result = new HashSet<Diagnostic>();
+            foreach (Match m in Regex.Matches(output, @"^\s*(?<path>[^\s(][^(]*?)\((?<line>\d+),\d+\): warning (?<id>OL\d{4}): (?<msg>.*?) \[(?<proj>[^\]]*?)::TargetFramework=(?<tfm>[^\]]+)\]\s*$", RegexOptions.Multiline))
+            {
+                string file = Path.GetFileName(m.Groups["path"].Value);
+                result.Add(new Diagnostic(file, int.Parse(m.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture), m.Groups["id"].Value, m.Groups["tfm"].Value, $"{file}({m.Groups["line"].Value}) {m.Groups["id"].Value} [{m.Groups["tfm"].Value}]: {m.Groups["msg"].Value}"));
+            }
+
+            return result.ToArray();
+        }
+
+        private ConsumerTestRun RunConsumerTests()
+        {
+            // A failing consumer test is reported by the per-framework summaries, not here.
+            (_, string output) = Dotnet.RunAllowingFailure(Root, null, "test", Path.Combine(Root, "App.Tests", "App.Tests.csproj"), "-c", "Release");
+
+            // Incremental: a second build with no source change still leaves everything rewritten.
+            Dotnet.Run(Root, null, "build", Path.Combine(Root, "App.Tests", "App.Tests.csproj"), "-c", "Release", "--no-restore");
+
+            var summary = new Dictionary<string, string>();
+            foreach (Match m in Regex.Matches(output, @"^(?<line>(Passed|Failed)!.*?App\.Tests\.dll \((?<tfm>net[\d.]+)\))\s*$", RegexOptions.Multiline))
+            {
+                summary[m.Groups["tfm"].Value] = m.Groups["line"].Value;
+            }
+
+            return new ConsumerTestRun(output, summary);
+        }
+
+        private static void TryDelete(string path)
+        {
+            try
+            {
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
     }
 }

@@ -158,7 +158,7 @@ internal static class CampaignCli
             return Fail("Cannot tell the scenario from the file name; expected scenario~variant~strategy.trace.");
         }
 
-        ScenarioCase c = ScenarioRegistry.Get(parts[0], parts[1]);
+        ScenarioCase c = ScenarioRegistry.Get(parts[0], parts.Length == 2 ? string.Empty : parts[1]); // name~strategy: no variant
         ReplayResult replay = CampaignRunner.ReplayFile(Campaign.Create(c.Scenario, c.Test, c.Variant), file);
         Console.WriteLine(replay.ReadableTrace);
         Console.WriteLine(replay.Reproduced
