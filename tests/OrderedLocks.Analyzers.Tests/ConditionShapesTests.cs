@@ -100,9 +100,9 @@ public sealed class ConditionShapesTests
                 public bool Run(List<object> boxes)
                 {
                     object? last = null;
-                    foreach (object box in boxes)
+                    for (int i = 0; i < boxes.Count; i++)
                     {
-                        object next = box;
+                        object next = Box(boxes, i)!;
                         Monitor.Enter(next);
                         if (last != null) Monitor.Exit(last);
                         last = next;
@@ -116,6 +116,8 @@ public sealed class ConditionShapesTests
 
                     return false;
                 }
+
+                private static object? Box(List<object> boxes, int i) => boxes[i];
             }
             """);
     }

@@ -109,8 +109,9 @@ internal sealed partial class MethodWalker
                 }
 
                 return false;
-            case ILocalReferenceOperation local when depth < MaxAliasDepth && _aliases.TryGetValue(local.Local, out IOperation? aliased):
-                return TryResolveLock(aliased, depth + 1, out key, out instance, out onThis, out path);
+            case ILocalReferenceOperation local when depth < MaxAliasDepth && _aliases.TryGetValue(local.Local, out IOperation? aliased)
+                && TryResolveLock(aliased, depth + 1, out key, out instance, out onThis, out path):
+                return true;
             case ILocalReferenceOperation local:
                 key = new LockKey(local.Local, LockKeyKind.Local);
                 instance = local.Local.Name;
