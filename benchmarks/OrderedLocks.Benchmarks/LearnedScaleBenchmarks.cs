@@ -38,7 +38,6 @@ public class LearnedScaleBenchmarks
     [Benchmark(Description = "new row under table, Learned, no class")]
     public void LearnedNoClass() => RowUnderTable(_learnedTable, LockOrderChecking.Learned, null);
 
-#pragma warning disable OL0004 // nested on purpose: the nesting is what is measured
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void RowUnderTable(OrderedLock table, LockOrderChecking mode, LockClass? rows)
     {
@@ -48,5 +47,4 @@ public class LearnedScaleBenchmarks
         {
         }
     }
-#pragma warning restore OL0004
 }

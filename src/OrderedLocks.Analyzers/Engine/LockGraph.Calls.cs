@@ -141,11 +141,59 @@ internal sealed partial class LockGraph
                 yield break;
             }
 
-            foreach (IMethodSymbol bound in _model.GetBindings(holder).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
+            foreach (ISymbol source in HoldersOf(holder))
             {
-                if (_summaries.ContainsKey(bound))
+                foreach (IMethodSymbol bound in _model.GetBindings(source).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
                 {
-                    yield return bound;
+                    if (_summaries.ContainsKey(bound))
+                    {
+                        yield return bound;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The holder itself, and for a parameter of an override or interface implementation also the
+    /// parameter at the same position of the member it overrides or implements: callers bind the
+    /// delegate to the base method's parameter, the override's body invokes its own.
+    /// </summary>
+    private static IEnumerable<ISymbol> HoldersOf(ISymbol holder)
+    {
+        yield return holder;
+        if (holder is not IParameterSymbol { ContainingSymbol: IMethodSymbol method } parameter)
+        {
+            yield break;
+        }
+
+        for (IMethodSymbol? overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            if (parameter.Ordinal < overridden.Parameters.Length)
+            {
+                yield return overridden.Parameters[parameter.Ordinal].OriginalDefinition;
+            }
+        }
+
+        foreach (IMethodSymbol implemented in method.ExplicitInterfaceImplementations)
+        {
+            if (parameter.Ordinal < implemented.Parameters.Length)
+            {
+                yield return implemented.Parameters[parameter.Ordinal].OriginalDefinition;
+            }
+        }
+
+        if (method.ContainingType is { } type)
+        {
+            foreach (INamedTypeSymbol @interface in type.AllInterfaces)
+            {
+                foreach (IMethodSymbol member in @interface.GetMembers(method.Name).OfType<IMethodSymbol>())
+                {
+                    if (parameter.Ordinal < member.Parameters.Length
+                        && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method.OriginalDefinition))
+                    {
+                        yield return member.Parameters[parameter.Ordinal].OriginalDefinition;
+                    }
                 }
             }
         }

@@ -30,6 +30,13 @@ internal sealed partial class LockGraph
                     continue;
                 }
 
+                if (monitor && ManagedByHand(summary, required))
+                {
+                    // The monitor is entered by a helper (TakeLock(ref taken)), by every caller
+                    // through one, or hand over hand through locals: identity uncertain, stay quiet.
+                    continue;
+                }
+
                 HashSet<LockKey>? onEntry = entry.TryGetValue(summary.Method, out HashSet<LockKey>? set) ? set : null;
                 if (required is null ? onEntry is { Count: > 0 } || AnyHeldOnEntry(summary.Method) : onEntry?.Contains(required) == true)
                 {
@@ -91,6 +98,60 @@ internal sealed partial class LockGraph
         visiting.Remove(method);
         _anyHeld[method] = all;
         return all;
+    }
+
+    /// <summary>
+    /// The method, or every one of its callers, calls a helper that enters <paramref name="required"/>
+    /// and leaves it held; or the monitor is a local and the method enters monitors of locals itself
+    /// (hand-over-hand <c>Monitor.Enter(next); Monitor.Exit(last); last = next;</c>).
+    /// </summary>
+    private bool ManagedByHand(MethodSummary summary, LockKey? required)
+    {
+        if (required is null)
+        {
+            return false;
+        }
+
+        if (required.Kind == LockKeyKind.Local && summary.EnteredMonitors.Any(k => k.Kind == LockKeyKind.Local))
+        {
+            return true;
+        }
+
+        if (CallsEnteringHelper(summary, required))
+        {
+            return true;
+        }
+
+        if (_model.EscapedMethods.ContainsKey(summary.Method) || _incoming is null || !_incoming.TryGetValue(summary.Method, out List<(IMethodSymbol Caller, CallSite Call)>? callers) || callers.Count == 0)
+        {
+            return false;
+        }
+
+        foreach ((IMethodSymbol caller, CallSite call) in callers)
+        {
+            if (!IsHeld(call.Held, required, monitor: true) && !(_summaries.TryGetValue(caller, out MethodSummary? callerSummary) && CallsEnteringHelper(callerSummary, required)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool CallsEnteringHelper(MethodSummary summary, LockKey required)
+    {
+        foreach (CallSite call in summary.Calls)
+        {
+            foreach (IMethodSymbol target in Targets(call))
+            {
+                if (_summaries.TryGetValue(target, out MethodSummary? callee) && callee.LeavesEntered(required))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static string Shorten(string text)

@@ -158,6 +158,12 @@ internal sealed partial class LockGraph
                     foreach (KeyValuePair<LockRef, AcquiredVia> entry in _topAcquired[target])
                     {
                         LockKey innerKey = entry.Key.Key;
+                        if (!fields && !FitsReceiver(call, target, entry.Value))
+                        {
+                            // Acquired only by an override the receiver cannot be (class-hierarchy analysis).
+                            continue;
+                        }
+
                         AccessPath innerPath = entry.Key.Key.IsStatic ? AccessPath.Static : call.Translate(entry.Key.Path);
                         if (!fields && innerPath.Root == PathRoot.Fresh)
                         {
@@ -217,8 +223,12 @@ internal sealed partial class LockGraph
 
     /// <summary>Every caller holds the lock (on this method's own object, or a static lock) when calling <paramref name="method"/>: re-entry.</summary>
     private bool IsHeldOnEntry(IMethodSymbol method, LockKey key, AccessPath path, bool fields)
-        => (fields || key.IsStatic || (path.Root == PathRoot.This && path.Members.IsEmpty))
+        => (key.IsStatic || (path.Root == PathRoot.This && path.Members.IsEmpty && IsOwnField(key, method)))
             && _entry.TryGetValue(method, out HashSet<LockKey>? onEntry) && onEntry is not null && onEntry.Contains(key);
+
+    /// <summary>The lock is a field of <paramref name="method"/>'s own class (or a base): callers holding it on entry most likely hold this object's.</summary>
+    private static bool IsOwnField(LockKey key, IMethodSymbol method)
+        => key.Symbol.ContainingType is INamedTypeSymbol owner && method.ContainingType is INamedTypeSymbol type && DerivesFrom(type, owner);
 
     /// <summary>
     /// Index of the most recently acquired blocking hold. Order edges come from it (and from try-holds

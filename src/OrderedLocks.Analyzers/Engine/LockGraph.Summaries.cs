@@ -268,6 +268,13 @@ internal sealed partial class LockGraph
         return changed;
     }
 
+    /// <summary>The entry's <c>this</c>-type constraint (or the override's type the call dispatched to) fits the call's receiver.</summary>
+    private static bool FitsReceiver(CallSite call, IMethodSymbol callee, AcquiredVia via)
+    {
+        INamedTypeSymbol? constraint = via.ThisType ?? DispatchedType(call, callee);
+        return constraint is null || call.ReceiverType is null || Compatible(constraint, call.ReceiverType);
+    }
+
     /// <summary>For a virtual call resolved to an override below the receiver's static type: that override's type.</summary>
     private static INamedTypeSymbol? DispatchedType(CallSite call, IMethodSymbol callee)
     {

@@ -83,6 +83,7 @@ internal sealed partial class LockGraph
         long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
         BuildEdges();
         long t4 = System.Diagnostics.Stopwatch.GetTimestamp();
+
         FindCycles();
         FindConditionMisuse();
         long t5 = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -49,6 +49,11 @@ internal sealed partial class MethodWalker
 
         if (TryResolveLock(target, 0, out LockKey? key, out string instance, out _))
         {
+            if (KnownTypes.Is(type, _types.Monitor))
+            {
+                _current.ExitedMonitors.Add(key!);
+            }
+
             int index = LastIndex(state, h => h.Key.Equals(key) && h.Instance == instance);
             if (index < 0)
             {
@@ -200,7 +205,13 @@ internal sealed partial class MethodWalker
 
                     return !Notifies(whileLoop.Body);
                 case IForLoopOperation forLoop:
-                    if (forLoop.Condition is null || IsCountingCondition(forLoop))
+                    if (forLoop.Condition is null || forLoop.Condition.ConstantValue is { HasValue: true, Value: true })
+                    {
+                        // for (;;) is while (true): a re-check loop when a guarded break or return leaves it.
+                        return HasGuardedExit(forLoop.Body) && !Notifies(forLoop.Body);
+                    }
+
+                    if (IsCountingCondition(forLoop))
                     {
                         return false;
                     }

@@ -20,6 +20,10 @@ internal sealed partial class MethodWalker
 
         var hold = new Hold(key!, instance, onThis, kind, location, owner, scopeLocal, isTry, path);
         _current.Acquisitions.Add(new Acquisition(hold, held, isTry));
+        if (kind == HoldKind.Monitor && owner is null)
+        {
+            _current.EnteredMonitors.Add(key!);
+        }
         if (kind == HoldKind.Semaphore)
         {
             return hold;
@@ -105,8 +109,9 @@ internal sealed partial class MethodWalker
                 }
 
                 return false;
-            case ILocalReferenceOperation local when depth < MaxAliasDepth && _aliases.TryGetValue(local.Local, out IOperation? aliased):
-                return TryResolveLock(aliased, depth + 1, out key, out instance, out onThis, out path);
+            case ILocalReferenceOperation local when depth < MaxAliasDepth && _aliases.TryGetValue(local.Local, out IOperation? aliased)
+                && TryResolveLock(aliased, depth + 1, out key, out instance, out onThis, out path):
+                return true;
             case ILocalReferenceOperation local:
                 key = new LockKey(local.Local, LockKeyKind.Local);
                 instance = local.Local.Name;

@@ -248,4 +248,13 @@ internal sealed class MethodSummary
     public List<CallSite> Calls { get; } = new();
 
     public List<ConditionUse> ConditionUses { get; } = new();
+
+    /// <summary>Monitors entered by hand here (Monitor.Enter / TryEnter, not <c>lock</c>).</summary>
+    public HashSet<LockKey> EnteredMonitors { get; } = new();
+
+    /// <summary>Monitors exited by hand here (Monitor.Exit).</summary>
+    public HashSet<LockKey> ExitedMonitors { get; } = new();
+
+    /// <summary>A helper that enters a monitor and leaves it held for its caller (<c>TakeLock(ref taken)</c>).</summary>
+    public bool LeavesEntered(LockKey key) => EnteredMonitors.Contains(key) && !ExitedMonitors.Contains(key);
 }
