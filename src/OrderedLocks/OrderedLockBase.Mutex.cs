@@ -163,6 +163,24 @@ public abstract partial class OrderedLockBase
         return true;
     }
 
+    /// <summary>Points of the contended synchronous wait at which <see cref="SyncWaitTestHook"/> runs.</summary>
+    internal enum SyncWaitPoint
+    {
+        /// <summary>The wait returned (granted or woken), before the waiter claims the lock.</summary>
+        Woken,
+
+        /// <summary>The wait threw <see cref="OperationCanceledException"/>, before the waiter is abandoned.</summary>
+        CancelObserved,
+    }
+
+    /// <summary>
+    /// Test seam: when set, called on the waiting thread at the <see cref="SyncWaitPoint"/>s of the
+    /// contended synchronous wait, so a unit test can force an ordering (e.g. "cancelled, then
+    /// granted") that real threads hit only by chance. Always null in production; it is read only
+    /// after a wait has returned, never on the uncontended path.
+    /// </summary>
+    internal static Action<OrderedLockBase, SyncWaitPoint>? SyncWaitTestHook;
+
     /// <summary>
     /// Contended synchronous acquisition: spins briefly, then queues and blocks. Returns the hold's
     /// token, or 0 when <paramref name="timeoutMs"/> elapsed. Never leaves a waiter queued.
@@ -198,6 +216,7 @@ public abstract partial class OrderedLockBase
             }
             catch (OperationCanceledException)
             {
+                SyncWaitTestHook?.Invoke(this, SyncWaitPoint.CancelObserved);
                 if (AbandonWaiter(waiter, out token))
                 {
                     throw;
@@ -211,6 +230,7 @@ public abstract partial class OrderedLockBase
                 return AbandonWaiter(waiter, out token) ? 0 : token;
             }
 
+            SyncWaitTestHook?.Invoke(this, SyncWaitPoint.Woken);
             token = ClaimAfterWake(waiter);
             if (token != 0)
             {

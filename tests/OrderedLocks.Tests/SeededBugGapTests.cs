@@ -186,6 +186,89 @@ public sealed class SeededBugGapTests
         Assert.True(handoffRounds >= 3, $"the hand-off state was reached in only {handoffRounds} of {rounds} rounds");
     }
 
+    // The same state as above, forced in order through the internal seam instead of by chance:
+    // the waiter is woken, a barger takes the lock before the waiter claims it (so it re-queues at
+    // the head for hand-off), the token is cancelled, and after the waiter observed the
+    // cancellation but before it abandons its wait, the barger's release grants it the lock.
+    // The waiter may then return the lock or throw, but it must not throw while holding it.
+    [Fact]
+    public async Task SyncWaiter_GrantedAfterCancellationObserved_DoesNotLeakTheLock()
+    {
+        var l = new OrderedLock("granted-then-cancelled", checking: LockOrderChecking.Off);
+        using var cts = new CancellationTokenSource();
+        using var requeued = new ManualResetEventSlim();
+        LockScope barger = default;
+        int wakeUps = 0;
+        bool grantedWhileCancelling = false;
+        OrderedLockBase.SyncWaitTestHook = (owner, point) =>
+        {
+            if (!ReferenceEquals(owner, l))
+            {
+                return;
+            }
+
+            if (point == OrderedLockBase.SyncWaitPoint.Woken && Interlocked.Increment(ref wakeUps) == 1)
+            {
+                // Another thread barges in between the wake-up and the waiter's claim.
+                var bargingThread = new Thread(() => l.TryAcquire(out barger)) { IsBackground = true };
+                bargingThread.Start();
+                Assert.True(bargingThread.Join(TestTimeouts.Hang) && barger.IsAcquired, "the barger must take the lock the woken waiter was about to claim");
+                requeued.Set();
+            }
+            else if (point == OrderedLockBase.SyncWaitPoint.CancelObserved && barger.IsAcquired && !grantedWhileCancelling)
+            {
+                // Cancellation observed, abandon not yet run: this release hands the lock to the waiter.
+                grantedWhileCancelling = true;
+                barger.Dispose();
+            }
+        };
+
+        try
+        {
+            LockScope holder = l.Acquire();
+            Task<bool> waiter = TestThreads.Run(() =>
+            {
+                try
+                {
+                    l.Acquire(cts.Token).Dispose();
+                    return true;
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            });
+
+            WaitUntil(() => l.QueuedWaiterCount == 1, "the waiter never queued");
+            holder.Dispose(); // wakes the waiter (a first-time waiter is woken, not handed the lock)
+            Assert.True(requeued.Wait(TestTimeouts.Hang), "the waiter was never woken");
+            WaitUntil(() => l.QueuedWaiterCount == 1, "the waiter that lost to the barger never re-queued");
+            cts.Cancel();
+
+            bool acquired = await waiter.WaitAsync(TestTimeouts.Hang);
+
+            Assert.True(grantedWhileCancelling, "the seam did not force the grant between cancellation and abandon");
+            Assert.False(l.IsLocked, $"the lock leaked: the waiter {(acquired ? "returned and disposed its scope" : "threw OperationCanceledException")} but the lock is still held");
+            Assert.Equal(0, l.QueuedWaiterCount);
+            Assert.True(l.TryAcquire(out LockScope after), "a later acquirer must get the lock");
+            after.Dispose();
+        }
+        finally
+        {
+            OrderedLockBase.SyncWaitTestHook = null;
+        }
+
+        static void WaitUntil(Func<bool> condition, string what)
+        {
+            var watch = Stopwatch.StartNew();
+            while (!condition())
+            {
+                Assert.True(watch.Elapsed < TestTimeouts.Hang, what);
+                Thread.Yield();
+            }
+        }
+    }
+
     // A woken waiter that times out at the moment it is woken must pass the wake-up on: otherwise
     // the next waiter sleeps although the lock is free. The holder releases around the first
     // waiter's timeout, round after round (bounded by time); the second waiter must always get in.
