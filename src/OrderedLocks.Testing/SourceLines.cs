@@ -70,9 +70,10 @@ public static class SourceLines
             // Include the signature line(s) above the first statement when the file is readable.
             var text = new StringBuilder();
             text.Append(DisplayName(method)).Append(" at ").Append(path).Append(':').Append(first).Append('-').Append(last);
-            if (File.Exists(path))
+            string? readable = FindSourceFile(path, location);
+            if (readable is not null)
             {
-                string[] lines = File.ReadAllLines(path);
+                string[] lines = File.ReadAllLines(readable);
                 int from = Math.Max(1, first - 2);
                 int to = Math.Min(lines.Length, Math.Min(last, from + MaxLines - 1));
                 for (int line = from; line <= to; line++)
@@ -117,6 +118,42 @@ public static class SourceLines
         }
 
         return (type is null ? name : $"{type.Name}.{name}") + (lambda ? " (lambda)" : string.Empty);
+    }
+
+    // The PDB's document path as a file on this machine. A deterministic (CI) build maps the source
+    // root to "/_/", so "/_/tests/X/File.cs" is looked up relative to each folder above the
+    // assembly (bin/Release/net10.0 lies inside the project, inside the repository); null when the
+    // file is not here.
+    private static string? FindSourceFile(string documentPath, string assemblyPath)
+    {
+        if (File.Exists(documentPath))
+        {
+            return documentPath;
+        }
+
+        string normalized = documentPath.Replace('\\', '/');
+        if (!normalized.StartsWith("/_", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        int rootEnd = normalized.IndexOf('/', 1);
+        string relative = rootEnd < 0 ? string.Empty : normalized.Substring(rootEnd + 1);
+        if (relative.Length == 0)
+        {
+            return null;
+        }
+
+        for (DirectoryInfo? folder = new FileInfo(assemblyPath).Directory; folder is not null; folder = folder.Parent)
+        {
+            string candidate = Path.Combine(folder.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     // Opens the portable PDB beside the assembly, or the one embedded in it; null when there is none.
