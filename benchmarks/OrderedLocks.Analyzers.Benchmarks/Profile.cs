@@ -54,9 +54,9 @@ internal static class Profile
             walks.Add((ThreadCpuNanoseconds() - start) / 1e6);
             start = ThreadCpuNanoseconds();
             var graph = new LockGraph(model);
-            if (run == 0)
+            if (run >= 0)
             {
-                Console.WriteLine($"  summaries {model.Summaries.Count}, OL0001 findings {graph.FindingsFor("OL0001").Count()}, error {graph.Error}, phases(ms) {string.Join(" / ", graph.PhaseTicks.Select(t => (t * 1000.0 / System.Diagnostics.Stopwatch.Frequency).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
+                Console.WriteLine($"  run {run}: summaries {model.Summaries.Count}, OL0001 findings {graph.FindingsFor("OL0001").Count()}, error {graph.Error}, phases(ms) {string.Join(" / ", graph.PhaseTicks.Select(t => (t * 1000.0 / System.Diagnostics.Stopwatch.Frequency).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))}");
             }
 
             graphs.Add((ThreadCpuNanoseconds() - start) / 1e6);

@@ -148,7 +148,17 @@ internal sealed partial class LockGraph
                 continue;
             }
 
-            // A recursive component of any size: a worklist to the fixed point (no collapsing).
+            // A recursive component of any size: a worklist to the fixed point (no collapsing). Each
+            // member keeps a log of the entries of its set that changed; a call re-merges only the
+            // callee's entries logged since that call last merged (an unchanged entry merges to the
+            // same result), which keeps large recursive components from re-translating whole sets.
+            var logs = new Dictionary<int, List<LockRef>>();
+            foreach (int m in component)
+            {
+                logs[m] = new List<LockRef>(sets[m].Keys);
+            }
+
+            var consumed = new Dictionary<(int Method, int Call), int>();
             var work = new Queue<int>(component);
             var queued = new HashSet<int>(component);
             while (work.Count > 0)
@@ -156,11 +166,22 @@ internal sealed partial class LockGraph
                 int m = work.Dequeue();
                 queued.Remove(m);
                 bool changed = false;
-                foreach ((CallSite call, int target) in calls[m])
+                List<(CallSite Call, int Target)> outgoing = calls[m];
+                for (int k = 0; k < outgoing.Count; k++)
                 {
-                    if (members.Contains(target))
+                    (CallSite call, int target) = outgoing[k];
+                    if (target == m || !members.Contains(target))
                     {
-                        changed |= Merge(sets[m], sets[target], call, methods[target]);
+                        continue;
+                    }
+
+                    List<LockRef> log = logs[target];
+                    consumed.TryGetValue((m, k), out int start);
+                    int end = log.Count;
+                    if (start < end)
+                    {
+                        consumed[(m, k)] = end;
+                        changed |= Merge(sets[m], sets[target], call, methods[target], log, start, end, logs[m]);
                     }
                 }
 
@@ -209,7 +230,20 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>Adds what <paramref name="callee"/> acquires (<paramref name="from"/>) to its caller's set, translated through <paramref name="call"/>.</summary>
-    private bool Merge(Dictionary<LockRef, AcquiredVia> into, Dictionary<LockRef, AcquiredVia>? from, CallSite call, IMethodSymbol callee)
+    /// <remarks>
+    /// With <paramref name="keys"/>, only the callee's entries <c>keys[start..end)</c> are merged (the
+    /// ones that changed since this call last merged); every entry of <paramref name="into"/> that
+    /// changes is appended to <paramref name="changedLog"/>.
+    /// </remarks>
+    private bool Merge(
+        Dictionary<LockRef, AcquiredVia> into,
+        Dictionary<LockRef, AcquiredVia>? from,
+        CallSite call,
+        IMethodSymbol callee,
+        List<LockRef>? keys = null,
+        int start = 0,
+        int end = 0,
+        List<LockRef>? changedLog = null)
     {
         if (from is null || ReferenceEquals(into, from))
         {
@@ -219,53 +253,81 @@ internal sealed partial class LockGraph
         bool fields = _model.Settings.Identity == IdentityLevel.Fields;
         INamedTypeSymbol? dispatched = DispatchedType(call, callee);
         bool changed = false;
-        foreach (KeyValuePair<LockRef, AcquiredVia> entry in from)
+        if (keys is null)
         {
-            // The callee's `this` constraint (and a dispatch below the receiver's static type) must fit the receiver.
-            INamedTypeSymbol? constraint = entry.Value.ThisType ?? dispatched;
-            INamedTypeSymbol? callerConstraint = null;
-            if (constraint is not null && !fields)
+            foreach (KeyValuePair<LockRef, AcquiredVia> entry in from)
             {
-                ITypeSymbol? receiverType = call.ReceiverType;
-                if (receiverType is not null && !Compatible(constraint, receiverType))
-                {
-                    continue;
-                }
-
-                if (call.ReceiverPath.Root == PathRoot.This && call.ReceiverPath.Members.IsEmpty
-                    && receiverType is INamedTypeSymbol callerType && DerivesFrom(constraint, callerType) && !SymbolEqualityComparer.Default.Equals(constraint, callerType))
-                {
-                    callerConstraint = constraint;
-                }
+                changed |= MergeEntry(into, entry.Key, entry.Value, call, callee, fields, dispatched, changedLog);
             }
 
-            AccessPath path = entry.Key.Key.IsStatic ? AccessPath.Static : call.Translate(entry.Key.Path);
-            if (path.Root == PathRoot.Fresh && !fields)
-            {
-                // A lock of an object the caller has just created: no other flow can hold it yet.
-                continue;
-            }
+            return changed;
+        }
 
-            var reference = new LockRef(entry.Key.Key, fields ? AccessPath.Unknown : path);
-            bool onThis = entry.Key.Key.IsStatic || (entry.Value.OnThis && call.Receiver == CallReceiver.This);
-            if (!into.TryGetValue(reference, out AcquiredVia? existing))
+        for (int i = start; i < end; i++)
+        {
+            if (from.TryGetValue(keys[i], out AcquiredVia? value))
             {
-                if (into.Count >= MaxAcquiredPerMethod)
-                {
-                    continue;
-                }
+                changed |= MergeEntry(into, keys[i], value, call, callee, fields, dispatched, changedLog);
             }
-            else if (!(existing.IsTry && !entry.Value.IsTry) && !(onThis && !existing.OnThis && existing.Callee is not null)
-                && !(existing.ThisType is not null && callerConstraint is null))
-            {
-                continue;
-            }
-
-            into[reference] = new AcquiredVia(entry.Value.Hold, call, callee, onThis, entry.Value.IsTry, reference.Path, entry.Key, callerConstraint);
-            changed = true;
         }
 
         return changed;
+    }
+
+    private bool MergeEntry(
+        Dictionary<LockRef, AcquiredVia> into,
+        LockRef key,
+        AcquiredVia value,
+        CallSite call,
+        IMethodSymbol callee,
+        bool fields,
+        INamedTypeSymbol? dispatched,
+        List<LockRef>? changedLog)
+    {
+        var entry = new KeyValuePair<LockRef, AcquiredVia>(key, value);
+        // The callee's `this` constraint (and a dispatch below the receiver's static type) must fit the receiver.
+        INamedTypeSymbol? constraint = entry.Value.ThisType ?? dispatched;
+        INamedTypeSymbol? callerConstraint = null;
+        if (constraint is not null && !fields)
+        {
+            ITypeSymbol? receiverType = call.ReceiverType;
+            if (receiverType is not null && !Compatible(constraint, receiverType))
+            {
+                return false;
+            }
+
+            if (call.ReceiverPath.Root == PathRoot.This && call.ReceiverPath.Members.IsEmpty
+                && receiverType is INamedTypeSymbol callerType && DerivesFrom(constraint, callerType) && !SymbolEqualityComparer.Default.Equals(constraint, callerType))
+            {
+                callerConstraint = constraint;
+            }
+        }
+
+        AccessPath path = entry.Key.Key.IsStatic ? AccessPath.Static : call.Translate(entry.Key.Path);
+        if (path.Root == PathRoot.Fresh && !fields)
+        {
+            // A lock of an object the caller has just created: no other flow can hold it yet.
+            return false;
+        }
+
+        var reference = new LockRef(entry.Key.Key, fields ? AccessPath.Unknown : path);
+        bool onThis = entry.Key.Key.IsStatic || (entry.Value.OnThis && call.Receiver == CallReceiver.This);
+        if (!into.TryGetValue(reference, out AcquiredVia? existing))
+        {
+            if (into.Count >= MaxAcquiredPerMethod)
+            {
+                return false;
+            }
+        }
+        else if (!(existing.IsTry && !entry.Value.IsTry) && !(onThis && !existing.OnThis && existing.Callee is not null)
+            && !(existing.ThisType is not null && callerConstraint is null))
+        {
+            return false;
+        }
+
+        into[reference] = new AcquiredVia(entry.Value.Hold, call, callee, onThis, entry.Value.IsTry, reference.Path, entry.Key, callerConstraint);
+        changedLog?.Add(reference);
+        return true;
     }
 
     /// <summary>The entry's <c>this</c>-type constraint (or the override's type the call dispatched to) fits the call's receiver.</summary>
