@@ -6,7 +6,7 @@ namespace OrderedLocks.Samples.Tests;
 /// <summary>Runs dotnet (or another program) as an independent child process and returns its output.</summary>
 internal static class Dotnet
 {
-    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(6);
+    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Runs <c>dotnet args</c>; fails the test unless it exits with 0.</summary>
     internal static string Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
