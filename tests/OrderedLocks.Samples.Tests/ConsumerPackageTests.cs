@@ -313,7 +313,6 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
             Directory.CreateDirectory(Root);
             VersionPrefix = Regex.Match(File.ReadAllText(Path.Combine(Repo.Root, "Directory.Build.props")), "<VersionPrefix>([^<]+)</VersionPrefix>").Groups[1].Value;
             Version = $"{VersionPrefix}-ci.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-            Commit = TryGitHead();
 
             // dotnet pack as a release would run it (a full build: SourceLink and deterministic paths
             // come from packing, not from CI=true), into a private artifacts folder so that nothing
@@ -329,6 +328,7 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
                 }
 
                 ConsumerSources.Write(Root, Feed, Version, Readme("OrderedLocks"), Readme("OrderedLocks.Testing"));
+                Commit = TryGitHead(); // the commit the packs recorded (read after packing)
             }
             catch
             {
