@@ -102,7 +102,8 @@ public sealed class AsyncDisposableScopeTests
 
         await scope.DisposeAsync();
         LockScope later = l.Acquire();
-        await copy.DisposeAsync(); // a stale copy must not release the later hold
+        ValueTask stale = copy.DisposeAsync(); // a stale copy must not release the later hold (not awaited: 'later' is thread-owned)
+        Assert.True(stale.IsCompletedSuccessfully);
 
         Assert.True(later.IsHeld);
         later.Dispose();
