@@ -15,6 +15,8 @@ namespace OrderedLocks.Benchmarks;
 //
 //   dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --interleaved [ClassNamePart]
 //       cross-check of the ratios: all methods of a class interleaved in one process (see InterleavedRunner)
+//   dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --learned-scale [count]
+//       issue 16's memory and time probe: per-entity locks under one long-lived lock (see LearnedScaleProbe)
 // Other BenchmarkDotNet arguments pass through (--filter, --list flat, --job, --exporters ...).
 internal static class Program
 {
@@ -26,6 +28,13 @@ internal static class Program
         if (interleaved >= 0)
         {
             InterleavedRunner.Run(interleaved + 1 < args.Length ? args[interleaved + 1] : null);
+            return 0;
+        }
+
+        int scale = Array.FindIndex(args, a => string.Equals(a, "--learned-scale", StringComparison.OrdinalIgnoreCase));
+        if (scale >= 0)
+        {
+            LearnedScaleProbe.Run(scale + 1 < args.Length && int.TryParse(args[scale + 1], out int count) && count >= 1_000 ? count : 1_000_000);
             return 0;
         }
 

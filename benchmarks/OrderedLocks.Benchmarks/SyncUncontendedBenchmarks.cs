@@ -15,6 +15,7 @@ public class SyncUncontendedBenchmarks
     private readonly OrderedLock _strict = new("strict", checking: LockOrderChecking.Strict);
     private readonly OrderedLock _off = new("off", checking: LockOrderChecking.Off);
     private readonly OrderedLock _learned = new("learned", checking: LockOrderChecking.Learned);
+    private readonly OrderedLock _hybrid = new("hybrid", checking: LockOrderChecking.Hybrid);
 
     [GlobalSetup]
     public void Setup() => RewriteGuard.EnsureNormalBuild();
@@ -62,6 +63,14 @@ public class SyncUncontendedBenchmarks
     public void OrderedLockLearned()
     {
         using (_learned.Acquire())
+        {
+        }
+    }
+
+    [Benchmark(Description = "OrderedLock Hybrid (default)")]
+    public void OrderedLockHybrid()
+    {
+        using (_hybrid.Acquire())
         {
         }
     }

@@ -20,7 +20,7 @@ internal static class CoyoteCampaigns
     private static readonly (string Scenario, string Registry, string[] Variants)[] s_map =
     {
         ("TicketRace", "ticket", new[] { "raw-check-then-buy", "ordered-lock" }),
-        ("Deadlock", "abba", new[] { "raw-lock", "strict-nested", "acquire-all" }),
+        ("Deadlock", "abba", new[] { "raw-lock", "checking-off-nested-async", "strict-nested", "acquire-all" }),
         ("Poem", "poem", new[] { "raw-monitor", "wait-for" }),
         ("HideAndSeek", "seeker-hider", new[] { "raw-monitor", "wait-for" }),
         ("DiningPhilosophers", "dining", new[] { "raw-lock", "acquire-all" }),
@@ -86,7 +86,7 @@ internal static class CoyoteCampaigns
             return new StepResult($"safe over {schedules:N0} schedules ({strategies})", c.Matches(false, null));
         }
 
-        string what = Describe(bug.FirstBugReport);
+        string what = Describe(bug.FirstBugReport) + (bug.DeadlockWaitFor is { } waitFor ? $" ({waitFor})" : string.Empty);
         string trace = bug.TraceFile is null ? "(no trace saved)" : "trace saved to\n" + Path.GetRelativePath(Environment.CurrentDirectory, bug.TraceFile);
         return new StepResult($"{what} found at iteration {bug.FirstBugIteration} ({bug.Strategy.ShortName()}), {trace}", c.Matches(true, bug.FirstBugReport));
     }

@@ -23,6 +23,11 @@ foreach (string scenario in Scenarios.Names)
     if (only is null || string.Equals(only, scenario, StringComparison.OrdinalIgnoreCase))
     {
         steps.AddRange(Scenarios.Steps(scenario));
+        if (scenario == "Deadlock")
+        {
+            steps.AddRange(WatchdogHang.Steps(new WatchdogOptions())); // the hang with checking Off, found by the watchdog
+        }
+
         if (coyote)
         {
             steps.AddRange(CoyoteCampaigns.Steps(scenario, traces));

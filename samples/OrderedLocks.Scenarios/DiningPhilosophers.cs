@@ -124,7 +124,7 @@ public static class DiningPhilosophers
             var forks = new OrderedLock[Seats];
             for (int i = 0; i < Seats; i++)
             {
-                forks[i] = new OrderedLock($"fork{i}");
+                forks[i] = new OrderedLock($"fork{i}", checking: LockOrderChecking.Strict);
             }
 
             return forks;

@@ -45,6 +45,7 @@ public static class ScenarioRegistry
             new("abba", "strict-nested-unhandled", Expectation.Bug, "Lock order violation", "The same, exception unhandled: reported at once, not as a deadlock.", AbbaDeadlock.StrictNestedUnhandledAsync),
             new("abba", "learned-nested", Expectation.NoBug, null, "Nested in inconsistent order, learned order: exactly one PotentialDeadlock report in every schedule.", AbbaDeadlock.LearnedNestedAsync),
             new("abba", "checking-off-nested", Expectation.Bug, Deadlock, "Seeded bug (missing order check): the nested ABBA with checking off deadlocks.", AbbaDeadlock.CheckingOffNestedAsync),
+            new("abba", "checking-off-nested-async", Expectation.Bug, Deadlock, "Seeded bug: the nested ABBA between two async flows with checking off deadlocks; the report names the locks.", AbbaDeadlockAsync.CheckingOffNestedAsync),
 
             // 3. The poem
             new("poem", "raw-monitor", Expectation.Bug, LostWakeup, "Monitor.Wait/Pulse, TianMao started first: the first Pulse is lost.", Poem.RawMonitorAsync),
@@ -78,6 +79,22 @@ public static class ScenarioRegistry
             new("verify-reentrant", "cancellation", Expectation.NoBug, null, "ReentrantOrderedLock: a cancelled waiter leaves nothing held.", () => Verification.CancellationAsync(() => CampaignLocks.Reentrant()), V),
             new("verify-condition", "no-lost-wakeup", Expectation.NoBug, null, "OrderedCondition: producers/consumers with WaitFor, nobody waits forever.", () => Verification.ConditionNoLostWakeupAsync(CampaignLocks.Condition), V),
             new("verify-condition", "fifo", Expectation.NoBug, null, "OrderedCondition: Notify(1) wakes waiters in the order they waited.", () => Verification.ConditionFifoAsync(CampaignLocks.Condition), V),
+
+            // Issue 12: who holds a synchronous hold, and the paths earlier campaigns missed
+            new("holder-identity", "reentrant-inline", Expectation.NoBug, null, "A sync holder of a ReentrantOrderedLock completes a TCS (default options) inside: the awaiting tasks acquire asynchronously and wait.", () => HolderIdentity.HolderCompletesTcsAsync(() => CampaignLocks.Reentrant(), inline: true), V),
+            new("holder-identity", "reentrant-async-continuations", Expectation.NoBug, null, "The same with RunContinuationsAsynchronously.", () => HolderIdentity.HolderCompletesTcsAsync(() => CampaignLocks.Reentrant(), inline: false), V),
+            new("holder-identity", "ordered-inline", Expectation.NoBug, null, "The same with an OrderedLock: no false self-deadlock, exclusion kept.", () => HolderIdentity.HolderCompletesTcsAsync(() => CampaignLocks.Ordered(), inline: true), V),
+            new("holder-identity", "thread-id-owner", Expectation.Bug, "Mutual exclusion violated|still held", "Seeded bug: the sync holder is identified by thread id alone, so an inline continuation re-enters beside the holder.", () => HolderIdentity.HolderCompletesTcsAsync(HolderIdentity.ThreadIdOwnerLock, inline: true), V),
+            new("gaps", "reentrant-condition", Expectation.NoBug, null, "A consumer at depth 2 of a ReentrantOrderedLock waits on a condition; the wait gives up and restores both levels.", GapCampaigns.ReentrantConditionAsync, V),
+            new("gaps", "reentrant-wait-one-level", Expectation.Bug, Deadlock, "Seeded bug: a wait that gives up one level of the reentrant lock only.", GapCampaigns.ReentrantWaitReleasesOneLevelAsync, V),
+            new("gaps", "ranked-acquire-all", Expectation.NoBug, null, "AcquireAll of a rank-2 lock created before a rank-1 lock, against nesting in rank order.", GapCampaigns.RankedAcquireAllAsync, V),
+            new("gaps", "ranked-sorted-by-id", Expectation.Bug, Deadlock, "Seeded bug: the set taken in creation-id order, rank ignored.", GapCampaigns.RankedSortedByIdAsync, V),
+            new("gaps", "learned-three-cycle", Expectation.NoBug, null, "a→b, b→c, c→a with learned checking: exactly one potential-deadlock report, never a hang.", GapCampaigns.LearnedThreeCycleAsync, V),
+            new("gaps", "unchecked-three-cycle", Expectation.Bug, Deadlock, "Seeded bug: the same cycle unchecked deadlocks.", GapCampaigns.UncheckedThreeCycleAsync, V),
+            new("gaps", "double-and-foreign-dispose", Expectation.NoBug, null, "A stale scope disposed again and a reentrant scope disposed by a non-holder change nothing.", GapCampaigns.DoubleAndForeignDisposeAsync, V),
+            new("gaps", "raw-semaphore-double-release", Expectation.Bug, "Mutual exclusion violated", "Seeded bug: a SemaphoreSlim released twice by a stale holder.", GapCampaigns.RawSemaphoreDoubleReleaseAsync, V),
+            new("gaps", "try-acquire-all-timeout", Expectation.NoBug, null, "TryAcquireAllAsync of two locks with a timeout: all or nothing in every schedule.", GapCampaigns.TryAcquireAllTimeoutAsync, V),
+            new("gaps", "try-acquire-all-keeps-first", Expectation.Bug, "must be free", "Seeded bug: the attempt keeps the first lock when the second times out.", GapCampaigns.TryAcquireAllKeepsFirstAsync, V),
         };
     }
 }

@@ -3,8 +3,10 @@
 using System.Diagnostics;
 using OrderedLocks;
 
-var xLock = new OrderedLock("x_lock");
-var yLock = new OrderedLock("y_lock");
+// Strict checking (the article's rule: locks without ranks are ordered by creation). The
+// library's default, Hybrid, would report the same nesting below by the order AcquireAll used.
+var xLock = new OrderedLock("x_lock", checking: LockOrderChecking.Strict);
+var yLock = new OrderedLock("y_lock", checking: LockOrderChecking.Strict);
 int shared = 0;
 const int Rounds = 100_000;
 

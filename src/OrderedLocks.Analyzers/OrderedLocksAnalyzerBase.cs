@@ -35,7 +35,7 @@ public abstract class OrderedLocksAnalyzerBase : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            LockModel model = LockModel.For(start.Compilation);
+            LockModel model = LockModel.For(start.Compilation, start.Options.AnalyzerConfigOptionsProvider);
             DiagnosticDescriptor rule = Rule;
             bool local = ReportsLocalFindings;
             start.RegisterOperationBlockAction(block =>

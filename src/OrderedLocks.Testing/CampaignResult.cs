@@ -55,6 +55,12 @@ public sealed record CampaignResult
     /// <summary>Gets a value indicating whether a bug was found.</summary>
     public bool FoundBug => Bugs > 0;
 
+    /// <summary>
+    /// Gets the wait-for cycle of the first deadlock among ordered locks, naming the locks
+    /// ("thread 5 holds 'x', waits for 'y'; ..."), or null (no bug, or not a deadlock of ordered locks).
+    /// </summary>
+    public string? DeadlockWaitFor { get; init; }
+
     /// <summary>Gets the first bug report, or <see langword="null"/>.</summary>
     public string? FirstBugReport => BugReports.Count > 0 ? BugReports[0] : null;
 

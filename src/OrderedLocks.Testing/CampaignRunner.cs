@@ -58,6 +58,7 @@ public static class CampaignRunner
                 engine.SetLogger(new SilentLogger());
             }
 
+            using WaitForReport waitFor = WaitForReport.Attach(engine);
             uint? firstBugIteration = null;
             TimeSpan? timeToFirstBug = null;
             var stopwatch = Stopwatch.StartNew();
@@ -113,6 +114,7 @@ public static class CampaignRunner
                 UncontrolledInvocations = uncontrolled,
                 TraceFile = traceFile,
                 ReproducibleTrace = trace,
+                DeadlockWaitFor = bugs > 0 ? waitFor.Summary : null,
                 ReadableTrace = bugs > 0 && !string.IsNullOrEmpty(engine.ReadableTrace) ? engine.ReadableTrace : null,
                 TestSource = bugs > 0 ? SourceLines.Describe(campaign.Method) : null,
             };

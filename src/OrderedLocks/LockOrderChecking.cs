@@ -14,10 +14,13 @@ public enum LockOrderChecking
     Off = 0,
 
     /// <summary>
-    /// Every acquisition must be above every lock the current thread and async flow hold, in the
-    /// global order (declared <see cref="OrderedLockBase.Rank"/>, then creation
-    /// <see cref="OrderedLockBase.Id"/>). A violation is raised <em>before</em> blocking, so a
-    /// wrong order fails deterministically instead of deadlocking sometimes (lock leveling).
+    /// The article's rule, lock leveling: every acquisition must be above every lock the current
+    /// thread and async flow hold, in the global order (declared <see cref="OrderedLockBase.Rank"/>,
+    /// then creation <see cref="OrderedLockBase.Id"/>). A violation is raised <em>before</em>
+    /// blocking, so a wrong order fails deterministically instead of deadlocking sometimes. For
+    /// locks without ranks the order is the order of creation, which the program did not choose:
+    /// nesting an older lock inside a newer one throws even if no code takes them the other way.
+    /// Choose it explicitly when every lock has a rank, or to enforce creation order.
     /// </summary>
     Strict = 1,
 
@@ -25,9 +28,19 @@ public enum LockOrderChecking
     /// No ranks needed: every held-to-acquired pair is recorded in one process-wide lock-order
     /// graph (like Linux lockdep). An acquisition that would close a cycle of any length is
     /// reported at once, even when no deadlock happens in that run; the report shows where each
-    /// edge of the cycle was first seen.
+    /// edge of the cycle was first seen. Ranks are ignored.
     /// </summary>
     Learned = 2,
+
+    /// <summary>
+    /// The default. Declared ranks are checked strictly where both locks have one and the ranks
+    /// differ (a lower rank taken under a higher one throws before blocking, on its first
+    /// occurrence); every other pair (a lock without a rank, or two equal ranks) is checked by the
+    /// learned order, as in <see cref="Learned"/>: it throws only when the program has taken the
+    /// two locks (or a chain of locks) in the other order before. Never throws on code that nests
+    /// its locks consistently, whatever order they were created in.
+    /// </summary>
+    Hybrid = 3,
 }
 
 /// <summary>What happens when an acquisition violates the lock order.</summary>
@@ -50,10 +63,16 @@ public enum LockViolationAction
 /// <summary>The kind of a <see cref="LockOrderViolation"/>.</summary>
 public enum LockViolationKind
 {
-    /// <summary>Strict checking: the lock is not above every lock held by the current flow.</summary>
+    /// <summary>
+    /// Strict checking, or a declared rank under <see cref="LockOrderChecking.Hybrid"/>: the lock is
+    /// not above a lock held by the current flow in the global order.
+    /// </summary>
     OrderViolation = 0,
 
-    /// <summary>Learned checking: the acquisition closes a cycle in the lock-order graph.</summary>
+    /// <summary>
+    /// Learned (or <see cref="LockOrderChecking.Hybrid"/>) checking: the acquisition closes a cycle
+    /// in the learned lock-order graph.
+    /// </summary>
     PotentialDeadlock = 1,
 
     /// <summary>

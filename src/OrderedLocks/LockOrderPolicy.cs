@@ -6,14 +6,16 @@ namespace OrderedLocks;
 /// </summary>
 public static class LockOrderPolicy
 {
-    internal static volatile LockOrderChecking s_checking = LockOrderChecking.Strict;
+    internal static volatile LockOrderChecking s_checking = LockOrderChecking.Hybrid;
     internal static volatile LockViolationAction s_action = LockViolationAction.Throw;
     private static Action<LockOrderViolation>? s_reported;
 
     /// <summary>
     /// Gets or sets the checking mode of every lock created without its own mode. Default:
-    /// <see cref="LockOrderChecking.Strict"/>. Changing it affects later acquisitions; holds taken
-    /// while checking was <see cref="LockOrderChecking.Off"/> are not tracked.
+    /// <see cref="LockOrderChecking.Hybrid"/> (declared ranks checked strictly, everything else by
+    /// the learned order). Set <see cref="LockOrderChecking.Strict"/> for the rule that creation
+    /// order is the order of locks without ranks. Changing it affects later acquisitions; holds
+    /// taken while checking was <see cref="LockOrderChecking.Off"/> are not tracked.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined mode.</exception>
     public static LockOrderChecking Checking
@@ -21,7 +23,7 @@ public static class LockOrderPolicy
         get => s_checking;
         set
         {
-            if (value < LockOrderChecking.Off || value > LockOrderChecking.Learned)
+            if (!IsDefined(value))
             {
                 throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown lock-order checking mode.");
             }
@@ -62,13 +64,18 @@ public static class LockOrderPolicy
     }
 
     /// <summary>
-    /// Forgets every edge learned by <see cref="LockOrderChecking.Learned"/> checking. Meant for
+    /// Forgets every edge learned by <see cref="LockOrderChecking.Learned"/> and
+    /// <see cref="LockOrderChecking.Hybrid"/> checking. Meant for
     /// tests that need independent graphs; never call it while other threads acquire locks you
     /// care about.
     /// </summary>
     public static void ResetLearnedOrder() => OrderedLocks.Checking.LockOrderGraph.Reset();
 
-    /// <summary>Gets the number of distinct lock-order edges learned so far.</summary>
+    /// <summary>
+    /// Gets the number of distinct lock-order edges learned since start-up or the last
+    /// <see cref="ResetLearnedOrder"/>, including edges of locks collected since (which the graph
+    /// has dropped). Edges between classes count once per pair of classes.
+    /// </summary>
     public static int LearnedEdgeCount => OrderedLocks.Checking.LockOrderGraph.EdgeCount;
 
     /// <summary>
@@ -83,8 +90,12 @@ public static class LockOrderPolicy
     /// <returns>A scope that restores the flow's holds when disposed. Dispose it in the same flow.</returns>
     public static InheritanceSuppression SuppressInheritance() => new(HeldLocks.ReplaceFlow(null));
 
+    internal static bool IsDefined(LockOrderChecking mode) =>
+        mode is LockOrderChecking.Off or LockOrderChecking.Strict or LockOrderChecking.Learned or LockOrderChecking.Hybrid;
+
     internal static void Report(LockOrderViolation violation)
     {
+        OrderedLocks.Diagnostics.LockDiagnostics.OnViolation(violation);
         Action<LockOrderViolation>? handlers = Volatile.Read(ref s_reported);
         if (handlers is null)
         {

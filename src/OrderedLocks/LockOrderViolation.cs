@@ -51,13 +51,19 @@ public sealed class LockOrderViolation
 /// <param name="Id">The lock's creation id.</param>
 public sealed record LockDescription(string Name, int Rank, bool HasRank, int Id)
 {
+    /// <summary>
+    /// Gets the name of the lock's <see cref="LockClass"/>, or <see langword="null"/> when it has none.
+    /// </summary>
+    public string? ClassName { get; init; }
+
     internal static LockDescription Of(OrderedLockBase lockObject) =>
-        new(lockObject.Name, lockObject.Rank, lockObject.HasRank, lockObject.Id);
+        new(lockObject.Name, lockObject.Rank, lockObject.HasRank, lockObject.Id) { ClassName = lockObject.LockClass?.Name };
 
     /// <summary>Describes the lock, for example <c>'accounts' (rank 10, id 3)</c>.</summary>
     /// <returns>The description.</returns>
     public override string ToString() =>
-        HasRank ? $"'{Name}' (rank {Rank}, id {Id})" : $"'{Name}' (no rank, id {Id})";
+        (HasRank ? $"'{Name}' (rank {Rank}, id {Id}" : $"'{Name}' (no rank, id {Id}")
+        + (ClassName is null ? ")" : $", class '{ClassName}')");
 }
 
 /// <summary>A held lock in a report, with how the hold is recorded.</summary>
@@ -73,7 +79,11 @@ public sealed record HeldLockDescription(LockDescription Lock, string HeldBy)
     public override string ToString() => $"{Lock} held by {HeldBy}";
 }
 
-/// <summary>One edge of the learned lock order: <see cref="From"/> was held when <see cref="To"/> was acquired.</summary>
+/// <summary>
+/// One edge of the learned lock order: <see cref="From"/> was held when <see cref="To"/> was acquired.
+/// For an edge between lock classes (<see cref="LockDescription.ClassName"/> set), the locks are the
+/// members with which the edge was first seen; they need not be alive any more.
+/// </summary>
 /// <param name="From">The lock that was held.</param>
 /// <param name="To">The lock that was acquired while holding it.</param>
 /// <param name="ThreadId">Managed id of the thread that first took the edge.</param>

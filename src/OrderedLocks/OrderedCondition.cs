@@ -101,8 +101,17 @@ public sealed class OrderedCondition
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         int timeoutMs = Timeouts.ToMilliseconds(timeout, nameof(timeout));
-        Waiter waiter = Enqueue(nameof(WaitAsync));
-        WaitHold hold = Lock.ReleaseForWait(nameof(WaitAsync));
+        Waiter waiter;
+        WaitHold hold;
+        using (HeldLocks.AsyncCaller())
+        {
+            // An asynchronous wait is not the thread's synchronous code: it needs a hold of its
+            // own flow, never the synchronous hold of whoever runs on this thread (that may be
+            // another task whose continuation runs inline here).
+            waiter = Enqueue(nameof(WaitAsync));
+            hold = Lock.ReleaseForWait(nameof(WaitAsync));
+        }
+
         return WaitCoreAsync(waiter, hold, timeoutMs, cancellationToken);
     }
 
@@ -154,7 +163,11 @@ public sealed class OrderedCondition
     {
         ArgumentNullException.ThrowIfNull(predicate);
         int timeoutMs = Timeouts.ToMilliseconds(timeout, nameof(timeout));
-        RequireHeld(nameof(WaitForAsync));
+        using (HeldLocks.AsyncCaller())
+        {
+            RequireHeld(nameof(WaitForAsync)); // a hold of this flow, not of the thread (see WaitAsync)
+        }
+
         if (predicate())
         {
             return new ValueTask<bool>(true);

@@ -56,10 +56,15 @@ public sealed class OrderedFileLock : OrderedLockBase
     /// <param name="rank">The declared level: lower ranks are acquired first.</param>
     /// <param name="checking">This lock's checking mode; <see langword="null"/> follows <see cref="LockOrderPolicy.Checking"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <param name="lockClass">
+    /// The lock class whose node of the learned order this lock shares (see <see cref="OrderedLocks.LockClass"/>);
+    /// <see langword="null"/> gives the lock a node of its own.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="checking"/> is not a defined mode.</exception>
-    public OrderedFileLock(string path, string? name = null, int? rank = null, LockOrderChecking? checking = null)
+    public OrderedFileLock(string path, string? name = null, int? rank = null, LockOrderChecking? checking = null, LockClass? lockClass = null)
         : base(string.IsNullOrEmpty(name) ? (string.IsNullOrEmpty(path) ? null : System.IO.Path.GetFileName(path)) : name, rank, checking)
     {
+        LockClass = lockClass;
         ArgumentException.ThrowIfNullOrEmpty(path);
         Path = System.IO.Path.GetFullPath(path);
         LockFilePath = Path + ".lock";
@@ -290,17 +295,11 @@ public sealed class OrderedFileLock : OrderedLockBase
         return true;
     }
 
-    // Still on the caller's thread: a thread that holds the lock synchronously would wait for
-    // itself, which is reported at once (also with checking off), before anything is awaited.
+    // Still on the caller's thread. A synchronous hold of this thread is not the caller's (the
+    // caller may be another flow's continuation run inline here), so it simply waits for it.
     private ValueTask<LockScope> StartAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
     {
         int token = TryLockFast();
-        if (token == 0 && IsOwnedByCurrentThread)
-        {
-            node?.Fail();
-            OrderChecker.Raise(SelfDeadlockOnThread(), alwaysThrow: true);
-        }
-
         return AcquireCoreAsync(node, token, timeoutMs, cancellationToken);
     }
 

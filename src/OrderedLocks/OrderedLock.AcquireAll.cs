@@ -313,7 +313,13 @@ public sealed partial class OrderedLock
 
         var work = new OrderedLockBase?[copy.Length];
         ReadOnlySpan<OrderedLockBase> sorted = SortDistinct(copy, work, paramName);
-        CheckSet(sorted);
+
+        // Asynchronous set acquisition: the thread's synchronous holds are not the caller's.
+        using (HeldLocks.AsyncCaller())
+        {
+            CheckSet(sorted);
+        }
+
         return sorted.ToArray();
     }
 

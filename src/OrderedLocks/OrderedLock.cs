@@ -34,10 +34,15 @@ public sealed partial class OrderedLock : OrderedLockBase
     /// <param name="checking">
     /// This lock's checking mode; <see langword="null"/> follows <see cref="LockOrderPolicy.Checking"/>.
     /// </param>
+    /// <param name="lockClass">
+    /// The lock class whose node of the learned order this lock shares (see <see cref="OrderedLocks.LockClass"/>);
+    /// <see langword="null"/> gives the lock a node of its own.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="checking"/> is not a defined mode.</exception>
-    public OrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null)
+    public OrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null, LockClass? lockClass = null)
         : base(name, rank, checking)
     {
+        LockClass = lockClass;
     }
 
     /// <summary>
@@ -88,6 +93,7 @@ public sealed partial class OrderedLock : OrderedLockBase
         }
 
         _ownerThreadId = holds.ThreadId;
+        if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
         holds.Push(this, token);
         return new LockScope(this, token, LockScope.TrackedOnThread, null);
     }
@@ -184,8 +190,6 @@ public sealed partial class OrderedLock : OrderedLockBase
             return new ValueTask<LockScope>(HoldInFlow(token, node));
         }
 
-        ThrowIfOwnedByCurrentThread(node);
-
         return AcquireSlowAsync(node, Timeout.Infinite, cancellationToken);
     }
 
@@ -213,8 +217,6 @@ public sealed partial class OrderedLock : OrderedLockBase
         {
             return new ValueTask<LockScope>(HoldInFlow(token, node));
         }
-
-        ThrowIfOwnedByCurrentThread(node);
 
         if (timeoutMs == 0)
         {
@@ -274,23 +276,13 @@ public sealed partial class OrderedLock : OrderedLockBase
         }
 
         _ownerThreadId = 0;
+        if (Diagnostics.LockDiagnostics.s_captureStacks) Diagnostics.LockDiagnostics.OnRelease(this, token);
         if (Unlock(token) && scope.Tracking == LockScope.TrackedOnThread)
         {
             HeldLocks.PopThread(this, token);
         }
 
         // A flow hold needs no bookkeeping: its node is now stale in every copy of the chain.
-    }
-
-    // Contended asynchronous entry, still on the caller's thread: a thread that holds the lock
-    // synchronously would wait for itself. Caught by owner thread id, so also with checking off.
-    private void ThrowIfOwnedByCurrentThread(HoldNode? node)
-    {
-        if (IsOwnedByCurrentThread)
-        {
-            node?.Fail();
-            OrderChecker.Raise(SelfDeadlockOnThread(), alwaysThrow: true);
-        }
     }
 
     internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();

@@ -49,7 +49,8 @@ public abstract partial class OrderedLockBase
     private protected LockScope HoldOnThread(int token, LockOrderChecking mode)
     {
         _ownerThreadId = Environment.CurrentManagedThreadId;
-        if (mode == LockOrderChecking.Off)
+        if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
+        if (mode == LockOrderChecking.Off && !Diagnostics.LockDiagnostics.s_trackHolds)
         {
             return new LockScope(this, token, LockScope.NotTracked, null);
         }
@@ -61,6 +62,7 @@ public abstract partial class OrderedLockBase
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected LockScope HoldInFlow(int token, HoldNode? node)
     {
+        if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
         if (node is null)
         {
             return new LockScope(this, token, LockScope.NotTracked, null);

@@ -14,12 +14,17 @@ public abstract partial class OrderedLockBase
         LockOrderChecking mode = EffectiveChecking;
         if (mode == LockOrderChecking.Off)
         {
-            return null;
+            return Diagnostics.LockDiagnostics.s_trackHolds ? HeldLocks.PushFlow(this) : null;
         }
 
         if (check)
         {
-            OrderChecker.Check(this, mode);
+            // An asynchronous acquisition is not the thread's synchronous code: the thread's
+            // synchronous holds belong to whoever took them, not to this caller.
+            using (HeldLocks.AsyncCaller())
+            {
+                OrderChecker.Check(this, mode);
+            }
         }
 
         return HeldLocks.PushFlow(this);
@@ -34,7 +39,7 @@ public abstract partial class OrderedLockBase
             return false;
         }
 
-        if (_ownerThreadId == Environment.CurrentManagedThreadId || HeldLocks.FindHold(this).Found)
+        if (IsOwnedByCurrentThread || HeldLocks.FindHold(this).Found)
         {
             return true;
         }
@@ -56,7 +61,7 @@ public abstract partial class OrderedLockBase
         var hold = new WaitHold
         {
             OriginalToken = ScopeTokenOf(token),
-            ThreadOwned = _ownerThreadId == Environment.CurrentManagedThreadId,
+            ThreadOwned = IsOwnedByCurrentThread,
         };
 
         for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)

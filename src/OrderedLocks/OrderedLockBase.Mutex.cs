@@ -60,9 +60,11 @@ public abstract partial class OrderedLockBase
 
     /// <summary>
     /// Gets whether the current thread holds the lock synchronously (known by owner thread id in
-    /// every checking mode, including Off).
+    /// every checking mode, including Off) and the caller is synchronous code: inside an
+    /// asynchronous acquisition's checks (<see cref="HeldLocks.InAsyncCaller"/>) a synchronous
+    /// hold is never the caller's own (see docs/held-lock-tracking.md, "Who holds a synchronous hold").
     /// </summary>
-    internal bool IsOwnedByCurrentThread => _ownerThreadId == Environment.CurrentManagedThreadId && IsLocked;
+    internal bool IsOwnedByCurrentThread => _ownerThreadId == Environment.CurrentManagedThreadId && IsLocked && !HeldLocks.InAsyncCaller;
 
     /// <summary>Returns whether <paramref name="token"/> identifies the current hold.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -167,7 +169,7 @@ public abstract partial class OrderedLockBase
     /// </summary>
     /// <exception cref="OperationCanceledException">The token was cancelled before the lock was taken.</exception>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private protected int LockSlow(int timeoutMs, CancellationToken cancellationToken)
+    private int LockSlowCore(int timeoutMs, CancellationToken cancellationToken)
     {
         int token = SpinForLock(timeoutMs);
         if (token != 0 || timeoutMs == 0)
@@ -227,7 +229,7 @@ public abstract partial class OrderedLockBase
 
     /// <summary>Contended asynchronous acquisition; returns the token, or 0 on timeout.</summary>
     /// <exception cref="OperationCanceledException">The token was cancelled before the lock was taken.</exception>
-    private protected async ValueTask<int> LockSlowAsync(int timeoutMs, CancellationToken cancellationToken)
+    private async ValueTask<int> LockSlowAsyncCore(int timeoutMs, CancellationToken cancellationToken)
     {
         long deadline = Timeouts.Deadline(timeoutMs);
         bool handoff = false;

@@ -21,12 +21,13 @@ public abstract partial class OrderedLockBase : IComparable<OrderedLockBase>
 
     private readonly LockOrderChecking? _checking;
 
-    // Node of this lock in the learned lock-order graph; created on first use by Learned checking.
+    // Node of this lock in the learned lock-order graph; created on first use by learned checking.
+    // Only this field keeps it alive: the graph refers to it weakly, so it goes with the lock.
     private LockGraphNode? _graphNode;
 
     private protected OrderedLockBase(string? name, int? rank, LockOrderChecking? checking)
     {
-        if (checking is { } mode && (mode < LockOrderChecking.Off || mode > LockOrderChecking.Learned))
+        if (checking is { } mode && !LockOrderPolicy.IsDefined(mode))
         {
             throw new ArgumentOutOfRangeException(nameof(checking), mode, "Unknown lock-order checking mode.");
         }
@@ -77,10 +78,14 @@ public abstract partial class OrderedLockBase : IComparable<OrderedLockBase>
     // (Rank, Id) packed into one comparable number: rank in the high half, id in the low half.
     internal long OrderKey { get; }
 
-    internal LockGraphNode GraphNode =>
-        _graphNode ?? Interlocked.CompareExchange(ref _graphNode, new LockGraphNode(this), null) ?? _graphNode!;
+    /// <summary>
+    /// Gets the lock class this lock shares its node of the learned lock-order graph with, or
+    /// <see langword="null"/> when the lock has a node of its own (see <see cref="OrderedLocks.LockClass"/>).
+    /// </summary>
+    public LockClass? LockClass { get; private protected init; }
 
-    internal LockGraphNode? GraphNodeIfCreated => _graphNode;
+    internal LockGraphNode InstanceNode =>
+        _graphNode ?? Interlocked.CompareExchange(ref _graphNode, new LockGraphNode(this), null) ?? _graphNode!;
 
     private protected abstract string KindName { get; }
 

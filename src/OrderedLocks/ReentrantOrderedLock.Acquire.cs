@@ -108,12 +108,20 @@ public sealed partial class ReentrantOrderedLock
     internal override HoldNode? PrepareAsyncHold(bool check)
     {
         HoldNode? chain = HeldLocks.FlowTop;
-        if (check && !IsHeldByCurrentFlow && !ChainHoldsFrame(chain))
+        if (check)
         {
-            LockOrderChecking mode = EffectiveChecking;
-            if (mode != LockOrderChecking.Off && HeldLocks.MayHoldAny)
+            // An asynchronous acquisition is never the thread's synchronous code: a synchronous
+            // hold of this thread is neither a re-entry for it nor part of its order checks.
+            using (HeldLocks.AsyncCaller())
             {
-                OrderChecker.CheckSlow(this, mode, ReadOnlySpan<OrderedLockBase>.Empty, selfIsDeadlock: false);
+                if (!IsHeldByCurrentFlow && !ChainHoldsFrame(chain))
+                {
+                    LockOrderChecking mode = EffectiveChecking;
+                    if (mode != LockOrderChecking.Off && HeldLocks.MayHoldAny)
+                    {
+                        OrderChecker.CheckSlow(this, mode, ReadOnlySpan<OrderedLockBase>.Empty, selfIsDeadlock: false);
+                    }
+                }
             }
         }
 
@@ -122,16 +130,11 @@ public sealed partial class ReentrantOrderedLock
 
     internal override ValueTask<LockScope> AcquireForSetAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
     {
+        // A lock held synchronously by this thread is not re-entered here: the caller may be an
+        // unrelated task's continuation run inline on the holder's thread, which would then be
+        // inside at the same time as the holder (and could not release on another thread). It
+        // waits like any contender (Decide returns Contend: a thread-held lock has no flow frame).
         HoldNode pending = node!;
-        int tid = Environment.CurrentManagedThreadId;
-        if (_ownerThreadId == tid && Volatile.Read(ref _depth) > 0)
-        {
-            // A thread-held lock re-entered asynchronously by its thread: a thread frame. Its scope
-            // must be disposed on this thread.
-            pending.Fail();
-            return new ValueTask<LockScope>(PushThreadFrame());
-        }
-
         Decision decision = Decide(pending.Parent, pending, out LockScope entered, out FrameWaiter? frameWaiter);
         if (decision == Decision.Reenter)
         {
@@ -266,6 +269,7 @@ public sealed partial class ReentrantOrderedLock
         {
             _baseToken = token;
             _depth = 0;
+            if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
             int seq = PushFrameLocked(node);
             _baseSeq = seq;
             if (node is null)

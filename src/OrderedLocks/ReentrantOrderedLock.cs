@@ -58,10 +58,15 @@ public sealed partial class ReentrantOrderedLock : OrderedLockBase
     /// <param name="name">The name used in diagnostics; defaults to "ReentrantOrderedLock#id".</param>
     /// <param name="rank">The declared level: lower ranks are acquired first.</param>
     /// <param name="checking">This lock's checking mode; <see langword="null"/> follows <see cref="LockOrderPolicy.Checking"/>.</param>
+    /// <param name="lockClass">
+    /// The lock class whose node of the learned order this lock shares (see <see cref="OrderedLocks.LockClass"/>);
+    /// <see langword="null"/> gives the lock a node of its own.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="checking"/> is not a defined mode.</exception>
-    public ReentrantOrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null)
+    public ReentrantOrderedLock(string? name = null, int? rank = null, LockOrderChecking? checking = null, LockClass? lockClass = null)
         : base(name, rank, checking)
     {
+        LockClass = lockClass;
     }
 
     /// <summary>
@@ -73,11 +78,16 @@ public sealed partial class ReentrantOrderedLock : OrderedLockBase
     /// Gets a value indicating whether the current thread (synchronous holder) or async flow
     /// (holder of the innermost frame) holds the lock.
     /// </summary>
+    /// <remarks>
+    /// A synchronous hold counts for synchronous code on its thread only: inside an asynchronous
+    /// acquisition or wait, a hold taken synchronously by this thread is not the caller's (the
+    /// caller may be another task's continuation run inline on the holder's thread).
+    /// </remarks>
     public bool IsHeldByCurrentFlow
     {
         get
         {
-            if (_ownerThreadId == Environment.CurrentManagedThreadId && IsLocked)
+            if (IsOwnedByCurrentThread)
             {
                 return true;
             }

@@ -29,11 +29,11 @@ internal static class AnalyzerRunner
         => Compile("Test", sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"/src/File{i}.cs")));
 
     /// <summary>All analyzer diagnostics (suppressed ones included, flagged IsSuppressed) and every analyzer exception.</summary>
-    public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyCollection<Exception> Exceptions)> RunAsync(Compilation compilation)
+    public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyCollection<Exception> Exceptions)> RunAsync(Compilation compilation, IReadOnlyDictionary<string, string>? globalOptions = null)
     {
         var exceptions = new ConcurrentQueue<Exception>();
         var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new GlobalOptionsProvider(globalOptions ?? new Dictionary<string, string>())),
             (exception, analyzer, diagnostic) => exceptions.Enqueue(exception),
             concurrentAnalysis: true,
             logAnalyzerExecutionTime: false,
@@ -41,5 +41,58 @@ internal static class AnalyzerRunner
         CompilationWithAnalyzers withAnalyzers = compilation.WithAnalyzers(AllAnalyzers, options);
         ImmutableArray<Diagnostic> diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
         return (diagnostics, exceptions);
+    }
+}
+
+/// <summary>The same analyzer options for every file (what a .globalconfig or a root .editorconfig section gives).</summary>
+internal sealed class GlobalOptionsProvider : AnalyzerConfigOptionsProvider
+{
+    private readonly Options _options;
+
+    public GlobalOptionsProvider(IReadOnlyDictionary<string, string> values)
+    {
+        _options = new Options(values);
+    }
+
+    public override AnalyzerConfigOptions GlobalOptions => _options;
+
+    public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => _options;
+
+    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => _options;
+
+    /// <summary>The <c>orderedlocks.*</c> settings of an .editorconfig file (any section).</summary>
+    public static Dictionary<string, string> ReadOrderedLocksKeys(string editorconfig)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(editorconfig))
+        {
+            return values;
+        }
+
+        foreach (string line in File.ReadAllLines(editorconfig))
+        {
+            int equals = line.IndexOf('=', StringComparison.Ordinal);
+            string key = equals > 0 ? line[..equals].Trim() : string.Empty;
+            if (key.StartsWith("orderedlocks.", StringComparison.Ordinal))
+            {
+                values[key] = line[(equals + 1)..].Trim();
+            }
+        }
+
+        return values;
+    }
+
+    private sealed class Options : AnalyzerConfigOptions
+    {
+        private readonly IReadOnlyDictionary<string, string> _values;
+
+        public Options(IReadOnlyDictionary<string, string> values) => _values = values;
+
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+        {
+            bool found = _values.TryGetValue(key, out string? v);
+            value = v;
+            return found;
+        }
     }
 }

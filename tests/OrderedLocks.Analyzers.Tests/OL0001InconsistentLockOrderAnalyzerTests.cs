@@ -203,9 +203,10 @@ public sealed class OL0001InconsistentLockOrderAnalyzerTests
     }
 
     [Fact]
-    public async Task HomeGrownAsyncLockShape_Abba_Reports()
+    public async Task HomeGrownAsyncLockShape_NamedInEditorconfig_Reports()
     {
-        await V.AnalyzerAsync("""
+        // A home-grown lock is a lock when the user names its type (no name heuristic by default).
+        await V.AnalyzerWithOptionsAsync("orderedlocks.lock_types = AsyncMutex", """
             using System;
             using System.Threading.Tasks;
 
@@ -237,6 +238,48 @@ public sealed class OL0001InconsistentLockOrderAnalyzerTests
                 }
             }
             """);
+    }
+
+    /// <summary>
+    /// Issue 10, false shape 1: a method named like a lock on a type nobody named as a lock (a pool
+    /// rental returning IDisposable) is not a lock. The old expectation (this shape reports by name)
+    /// was itself the false positive; the opt-in name heuristic still finds it.
+    /// </summary>
+    [Fact]
+    public async Task LockNamedMethodOnUnknownType_IsNotALockByDefault()
+    {
+        string source = """
+            using System;
+
+            sealed class BuilderPool
+            {
+                public IDisposable Acquire() => null!;
+            }
+
+            class Target
+            {
+                private readonly object _sync = new object();
+                private readonly BuilderPool _pool = new BuilderPool();
+
+                public void Write()
+                {
+                    lock (_sync)
+                    {
+                        using (MARK) { }
+                    }
+                }
+
+                public void Render()
+                {
+                    using (_pool.Acquire())
+                    {
+                        lock (_sync) { }
+                    }
+                }
+            }
+            """;
+        await V.AnalyzerAsync(source.Replace("MARK", "_pool.Acquire()", StringComparison.Ordinal));
+        await V.AnalyzerWithOptionsAsync("orderedlocks.lock_name_heuristic = true", source.Replace("MARK", "{|OL0001:_pool.Acquire()|}", StringComparison.Ordinal));
     }
 
     [Fact]

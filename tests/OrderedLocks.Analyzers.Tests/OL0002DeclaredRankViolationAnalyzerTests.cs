@@ -29,6 +29,96 @@ public sealed class OL0002DeclaredRankViolationAnalyzerTests
             """);
     }
 
+    /// <summary>
+    /// The real constructor takes <c>int? rank</c>: every way of passing a constant rank arrives
+    /// wrapped in an int → int? conversion, which must not hide the constant (issue 11, item 1).
+    /// </summary>
+    [Theory]
+    [InlineData("new OrderedLock(\"page\", rank: 5)", "new OrderedLock(\"index\", rank: 1)")]
+    [InlineData("new OrderedLock(\"page\", 5)", "new OrderedLock(\"index\", 1)")]
+    [InlineData("new(\"page\", rank: PageRank)", "new(\"index\", rank: IndexRank)")]
+    [InlineData("new OrderedLock(\"page\", rank: s_pageRank)", "new OrderedLock(\"index\", rank: s_indexRank)")]
+    [InlineData("new OrderedLock(rank: (int?)5, name: \"page\")", "new OrderedLock(checking: null, rank: 1)")]
+    public async Task RealConstructorRanks_EveryConstantForm_Reports(string page, string index)
+    {
+        await V.AnalyzerAsync($$"""
+            using OrderedLocks;
+
+            class Db
+            {
+                private const int PageRank = 5;
+                private const int IndexRank = 1;
+                private static readonly int s_pageRank = PageRank;
+                private static readonly int s_indexRank = 1;
+                private readonly OrderedLock _index = {{index}};
+                private readonly OrderedLock _page = {{page}};
+
+                public void Wrong()
+                {
+                    using (_page.Acquire())
+                    using ({|OL0002:_index.Acquire()|})
+                    {
+                    }
+                }
+
+                public void Right()
+                {
+                    using (_index.Acquire())
+                    using (_page.Acquire())
+                    {
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task ReentrantLockRanksAndLockRankOnAPlainObject_Reports()
+    {
+        await V.AnalyzerAsync("""
+            using OrderedLocks;
+
+            class Mixed
+            {
+                private readonly ReentrantOrderedLock _tree = new ReentrantOrderedLock("tree", rank: 2);
+
+                [LockRank(9)]
+                private readonly object _stats = new object();
+
+                public void Wrong()
+                {
+                    lock (_stats)
+                    {
+                        using ({|OL0002:_tree.Acquire()|}) { }
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task NonConstantOrNullRank_IsNotChecked()
+    {
+        await V.AnalyzerAsync("""
+            using OrderedLocks;
+
+            class Db
+            {
+                private static int s_mutable = 5;
+                private readonly OrderedLock _index = new OrderedLock("index", rank: null);
+                private readonly OrderedLock _page = new OrderedLock("page", rank: s_mutable);
+
+                public void Any()
+                {
+                    using (_page.Acquire())
+                    using (_index.Acquire())
+                    {
+                    }
+                }
+            }
+            """);
+    }
+
     [Fact]
     public async Task AttributeRanksOnRawLocks_ThroughCallInOtherFile_Reports()
     {

@@ -35,9 +35,14 @@ internal sealed partial class RepositoryScanner
     private readonly Dictionary<string, CSharpCompilation> _compilations = new(StringComparer.Ordinal);
     private readonly HashSet<string> _building = new(StringComparer.Ordinal);
 
+    private readonly Dictionary<string, string> _options;
+
     public RepositoryScanner(string root)
     {
         _root = root;
+
+        // The repository's own analyzer options (user lock types), as the build would pass them.
+        _options = GlobalOptionsProvider.ReadOrderedLocksKeys(Path.Combine(root, ".editorconfig"));
     }
 
     public sealed record Region(string Id, string File, TextSpan Span, int Line);
@@ -57,7 +62,7 @@ internal sealed partial class RepositoryScanner
         foreach (string project in projects)
         {
             CSharpCompilation compilation = CompileProject(project);
-            (ImmutableArray<Diagnostic> diagnostics, IReadOnlyCollection<Exception> exceptions) = await AnalyzerRunner.RunAsync(compilation);
+            (ImmutableArray<Diagnostic> diagnostics, IReadOnlyCollection<Exception> exceptions) = await AnalyzerRunner.RunAsync(compilation, _options);
             foreach (Exception exception in exceptions)
             {
                 problems.Add($"{Relative(project)}: analyzer threw {exception.GetType().Name}: {exception.Message}");
@@ -202,9 +207,9 @@ internal sealed partial class RepositoryScanner
         CSharpCompilation compilation = AnalyzerRunner.Compile(Path.GetFileNameWithoutExtension(project), trees, references);
         if (compilation.GetTypeByMetadataName("OrderedLocks.OrderedLock") is null && trees.Any(t => t.GetText().ToString().Contains("OrderedLocks", StringComparison.Ordinal)))
         {
-            // Uses OrderedLocks without referencing the runtime project (the analyzer tests' fixture):
-            // compile against the API stub, which is not scanned for markers (it has no path).
-            compilation = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(Stub.Source, AnalyzerRunner.ParseOptions, path: string.Empty));
+            // Uses OrderedLocks without referencing the runtime project: compile against the real
+            // runtime assembly this test project references.
+            compilation = compilation.AddReferences(FrameworkReferences.OrderedLocks);
         }
 
         _compilations[project] = compilation;

@@ -19,7 +19,12 @@ internal static class FrameworkReferences
             .ToImmutableArray();
     });
 
+    private static readonly Lazy<MetadataReference> s_orderedLocks = new(() => MetadataReference.CreateFromFile(typeof(OrderedLocks.OrderedLock).Assembly.Location));
+
     public static ImmutableArray<MetadataReference> All => s_all.Value;
+
+    /// <summary>The real OrderedLocks runtime assembly this test project references (never a stub).</summary>
+    public static MetadataReference OrderedLocks => s_orderedLocks.Value;
 
     public static ReferenceAssemblies None { get; } = new("net-running");
 
@@ -28,40 +33,48 @@ internal static class FrameworkReferences
             && !name.Contains("Native", StringComparison.Ordinal);
 }
 
-/// <summary>Runs one analyzer over raw-string sources with markup, with the OrderedLocks stub added.</summary>
+/// <summary>Runs one analyzer over raw-string sources with markup, compiled against the real OrderedLocks assembly.</summary>
 internal static class Verify<TAnalyzer>
     where TAnalyzer : DiagnosticAnalyzer, new()
 {
     public static Task AnalyzerAsync(string source, params string[] moreSources)
         => AnalyzerAsync(new[] { source }.Concat(moreSources).ToArray(), Array.Empty<DiagnosticResult>());
 
-    public static async Task AnalyzerAsync(string[] sources, DiagnosticResult[] expected, bool includeStub = true)
+    /// <summary>Runs the analyzer with <paramref name="editorconfig"/> lines (<c>key = value</c>) in a root .editorconfig.</summary>
+    public static Task AnalyzerWithOptionsAsync(string editorconfig, params string[] sources)
+        => AnalyzerAsync(sources, Array.Empty<DiagnosticResult>(), editorconfig: editorconfig);
+
+    public static async Task AnalyzerAsync(string[] sources, DiagnosticResult[] expected, bool referenceOrderedLocks = true, string? editorconfig = null)
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
         {
             ReferenceAssemblies = FrameworkReferences.None,
             CompilerDiagnostics = CompilerDiagnostics.Errors,
         };
-        Configure(test.TestState, sources, includeStub);
+        Configure(test.TestState, sources, referenceOrderedLocks);
+        if (editorconfig is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\n" + editorconfig + "\n"));
+        }
+
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync();
     }
 
     public static DiagnosticResult Diagnostic() => new DiagnosticResult(new TAnalyzer().SupportedDiagnostics[0]);
 
-    internal static void Configure(SolutionState state, string[] sources, bool includeStub)
+    internal static void Configure(SolutionState state, string[] sources, bool referenceOrderedLocks)
     {
         for (int i = 0; i < sources.Length; i++)
         {
             state.Sources.Add(($"/0/Test{i}.cs", sources[i]));
         }
 
-        if (includeStub)
-        {
-            state.Sources.Add(("/0/OrderedLocksStub.cs", Stub.Source));
-        }
-
         state.AdditionalReferences.AddRange(FrameworkReferences.All);
+        if (referenceOrderedLocks)
+        {
+            state.AdditionalReferences.Add(FrameworkReferences.OrderedLocks);
+        }
     }
 }
 
@@ -77,8 +90,8 @@ internal static class VerifyFix<TAnalyzer, TCodeFix>
             ReferenceAssemblies = FrameworkReferences.None,
             CompilerDiagnostics = CompilerDiagnostics.Errors,
         };
-        Verify<TAnalyzer>.Configure(test.TestState, new[] { source }, includeStub: true);
-        Verify<TAnalyzer>.Configure(test.FixedState, new[] { fixedSource }, includeStub: true);
+        Verify<TAnalyzer>.Configure(test.TestState, new[] { source }, referenceOrderedLocks: true);
+        Verify<TAnalyzer>.Configure(test.FixedState, new[] { fixedSource }, referenceOrderedLocks: true);
         await test.RunAsync();
     }
 }

@@ -76,7 +76,7 @@ public sealed class BadInputTests
         ["TryAcquireAllAsync([a, b], 0, cancelled)"] = new(Outcome.CanceledValueTask, typeof(TaskCanceledException), (a, b, ct) => OrderedLock.TryAcquireAllAsync(new[] { a, b }, TimeSpan.Zero, ct)),
 
         // Undefined checking mode.
-        ["new OrderedLock(checking: 3)"] = new(Outcome.Throws, typeof(ArgumentOutOfRangeException), (a, b, ct) => new OrderedLock("x", checking: (LockOrderChecking)3), ParamName: "checking"),
+        ["new OrderedLock(checking: 4)"] = new(Outcome.Throws, typeof(ArgumentOutOfRangeException), (a, b, ct) => new OrderedLock("x", checking: (LockOrderChecking)4), ParamName: "checking"),
         ["new OrderedLock(checking: -1)"] = new(Outcome.Throws, typeof(ArgumentOutOfRangeException), (a, b, ct) => new OrderedLock("x", checking: (LockOrderChecking)(-1)), ParamName: "checking"),
     };
 

@@ -104,7 +104,7 @@ public sealed class LearnedOrderTests
         Assert.Contains($"acquiring {accounts} while holding {ledger}", message);
         Assert.Contains("'ledger' -> 'accounts' -> 'ledger'", message);
         Assert.Contains($"This order, now: 'ledger' held while acquiring 'accounts' on thread {Environment.CurrentManagedThreadId}", message);
-        Assert.Contains($"The other order, first seen: 'accounts' held while acquiring 'ledger' on thread {firstThread}", message);
+        Assert.Contains($"The other order (learned: first seen at the frames below): 'accounts' held while acquiring 'ledger' on thread {firstThread}", message);
         Assert.Contains($"{typeof(LearnedOrderTests).FullName}.{nameof(FirstOrderSeenHere)}", message);
         Assert.Contains($"{typeof(LearnedOrderTests).FullName}.{nameof(SecondOrderHere)}", message);
         Assert.Contains(nameof(LearnedOrderTests) + ".cs:", message); // file and line of the frames

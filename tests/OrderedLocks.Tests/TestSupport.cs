@@ -142,11 +142,11 @@ internal static class Poll
 
 internal static class Locks
 {
-    public static readonly LockOrderChecking[] AllModes = { LockOrderChecking.Off, LockOrderChecking.Strict, LockOrderChecking.Learned };
+    public static readonly LockOrderChecking[] AllModes = { LockOrderChecking.Off, LockOrderChecking.Strict, LockOrderChecking.Learned, LockOrderChecking.Hybrid };
 
     public static TheoryData<LockOrderChecking> Modes => new(AllModes);
 
-    public static TheoryData<LockOrderChecking> CheckedModes => new(LockOrderChecking.Strict, LockOrderChecking.Learned);
+    public static TheoryData<LockOrderChecking> CheckedModes => new(LockOrderChecking.Strict, LockOrderChecking.Learned, LockOrderChecking.Hybrid);
 
     /// <summary>
     /// Takes <paramref name="lockObject"/> in a separate, isolated async flow (it does not inherit

@@ -11,6 +11,7 @@ internal sealed class KnownTypes
         ThreadingLock = compilation.GetTypeByMetadataName("System.Threading.Lock");
         SemaphoreSlim = compilation.GetTypeByMetadataName("System.Threading.SemaphoreSlim");
         ReaderWriterLockSlim = compilation.GetTypeByMetadataName("System.Threading.ReaderWriterLockSlim");
+        Mutex = compilation.GetTypeByMetadataName("System.Threading.Mutex");
         Disposable = compilation.GetTypeByMetadataName("System.IDisposable");
         AsyncDisposable = compilation.GetTypeByMetadataName("System.IAsyncDisposable");
         MethodImplAttribute = compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.MethodImplAttribute");
@@ -30,6 +31,8 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? SemaphoreSlim { get; }
 
     public INamedTypeSymbol? ReaderWriterLockSlim { get; }
+
+    public INamedTypeSymbol? Mutex { get; }
 
     public INamedTypeSymbol? Disposable { get; }
 

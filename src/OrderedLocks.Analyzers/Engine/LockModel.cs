@@ -50,10 +50,12 @@ internal sealed class LockModel
     private readonly ConcurrentDictionary<ISymbol, Lazy<BlockResult>> _blocks = new(SymbolEqualityComparer.Default);
     private readonly Lazy<LockGraph> _graph;
 
-    private LockModel(Compilation compilation)
+    private LockModel(Compilation compilation, AnalyzerSettings settings)
     {
         Compilation = compilation;
+        Settings = settings;
         Types = new KnownTypes(compilation);
+        Aliases = new Aliases();
         _graph = new Lazy<LockGraph>(
             () =>
             {
@@ -68,6 +70,9 @@ internal sealed class LockModel
     public Compilation Compilation { get; }
 
     public KnownTypes Types { get; }
+
+    /// <summary>Properties, readonly fields and methods that are another field under a second name.</summary>
+    public Aliases Aliases { get; }
 
     /// <summary>Delegate-typed fields, properties, events, locals and parameters → the methods and lambdas stored in them.</summary>
     public ConcurrentDictionary<ISymbol, ConcurrentBag<IMethodSymbol>> DelegateBindings { get; } = new(SymbolEqualityComparer.Default);
@@ -87,7 +92,12 @@ internal sealed class LockModel
     /// <summary>All summaries, filled as blocks are walked.</summary>
     public ConcurrentBag<MethodSummary> Summaries { get; } = new();
 
-    public static LockModel For(Compilation compilation) => s_models.GetValue(compilation, static c => new LockModel(c));
+    /// <summary>The model of <paramref name="compilation"/>, created (with its .editorconfig options) by whichever rule asks first.</summary>
+    public static LockModel For(Compilation compilation, AnalyzerConfigOptionsProvider? options = null)
+        => s_models.GetValue(compilation, c => new LockModel(c, AnalyzerSettings.Read(c, options)));
+
+    /// <summary>The .editorconfig options (user lock types, identity level).</summary>
+    public AnalyzerSettings Settings { get; }
 
     public BlockResult Summarize(OperationBlockAnalysisContext context)
     {

@@ -31,15 +31,22 @@ internal enum HoldKind
     /// <summary>ReentrantOrderedLock.AcquireAsync: owned by the async flow, reentrant.</summary>
     ReentrantAsync,
 
-    /// <summary><c>using (await x.LockAsync())</c> shape on any type (Nito, NeoSmart, home-grown): not reentrant.</summary>
+    /// <summary>A library async lock (Nito, DotNext, vs-threading AsyncSemaphore) or a user type named in .editorconfig: not reentrant, owned by the flow.</summary>
     AsyncLock,
+
+    /// <summary>A reentrant library async lock (NeoSmart AsyncLock, vs-threading AsyncReaderWriterLock write lock) or a user type named reentrant in .editorconfig.</summary>
+    ReentrantAsyncLock,
+
+    /// <summary>System.Threading.Mutex (WaitOne / ReleaseMutex): reentrant, thread-owned.</summary>
+    Mutex,
 }
 
 /// <summary>One lock held at a program point.</summary>
 internal sealed class Hold
 {
-    public Hold(LockKey key, string instance, bool onThis, HoldKind kind, Location location, object? owner, ISymbol? scopeLocal, bool isTry)
+    public Hold(LockKey key, string instance, bool onThis, HoldKind kind, Location location, object? owner, ISymbol? scopeLocal, bool isTry, AccessPath? objectPath = null)
     {
+        ObjectPath = objectPath ?? (key.IsStatic ? AccessPath.Static : onThis ? AccessPath.This : AccessPath.Unknown);
         Key = key;
         Instance = instance;
         OnThis = onThis;
@@ -51,6 +58,9 @@ internal sealed class Hold
     }
 
     public LockKey Key { get; }
+
+    /// <summary>The object the lock belongs to, relative to the method (<c>this</c>, <c>this.Inner</c>, a parameter, static, fresh).</summary>
+    public AccessPath ObjectPath { get; }
 
     /// <summary>Source text naming the instance (<c>this</c> for the method's own object or a static lock).</summary>
     public string Instance { get; }
@@ -70,9 +80,9 @@ internal sealed class Hold
 
     public bool IsTry { get; }
 
-    public bool IsThreadOwned => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReaderWriterWrite or HoldKind.OrderedSync or HoldKind.ReentrantSync;
+    public bool IsThreadOwned => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReaderWriterWrite or HoldKind.OrderedSync or HoldKind.ReentrantSync or HoldKind.Mutex;
 
-    public bool IsReentrant => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReentrantSync or HoldKind.ReentrantAsync;
+    public bool IsReentrant => Kind is HoldKind.Monitor or HoldKind.ThreadingLock or HoldKind.ReentrantSync or HoldKind.ReentrantAsync or HoldKind.ReentrantAsyncLock or HoldKind.Mutex;
 }
 
 /// <summary>An acquisition of <see cref="Lock"/> while <see cref="Held"/> were held.</summary>
@@ -118,6 +128,39 @@ internal sealed class CallSite
     public ImmutableArray<Hold> Held { get; }
 
     public Location Location { get; }
+
+    /// <summary>The callee's <c>this</c> in the caller's frame (<see cref="AccessPath.Fresh"/> for a constructor or a call on a new object).</summary>
+    public AccessPath ReceiverPath { get; set; } = AccessPath.Unknown;
+
+    /// <summary>Each callee parameter (by ordinal) in the caller's frame.</summary>
+    public ImmutableArray<AccessPath> ArgumentPaths { get; set; } = ImmutableArray<AccessPath>.Empty;
+
+    /// <summary>The receiver's static type (the caller's own type for an implicit <c>this</c>): virtual calls dispatch below it.</summary>
+    public ITypeSymbol? ReceiverType { get; set; }
+
+    /// <summary>The call is made by a constructor (events raised there have no subscribers from outside yet).</summary>
+    public bool InConstructor { get; set; }
+
+    /// <summary>The callee's path <paramref name="path"/> in the caller's frame.</summary>
+    public AccessPath Translate(AccessPath path)
+    {
+        switch (path.Root)
+        {
+            case PathRoot.This:
+                return path.Rebase(ReceiverPath);
+            case PathRoot.Static:
+                return path;
+            case PathRoot.Parameter when path.RootSymbol is IParameterSymbol parameter && parameter.Ordinal < ArgumentPaths.Length
+                && parameter.ContainingSymbol is IMethodSymbol owner && Target is not null
+                && SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, Target.OriginalDefinition):
+                return path.Rebase(ArgumentPaths[parameter.Ordinal]);
+            case PathRoot.Parameter when path.RootSymbol is IParameterSymbol parameter && parameter.Ordinal < ArgumentPaths.Length:
+                // An override or implementation of the called member: same ordinal.
+                return path.Rebase(ArgumentPaths[parameter.Ordinal]);
+            default:
+                return AccessPath.Unknown;
+        }
+    }
 }
 
 /// <summary>What a call's receiver is: the caller's own object, another object named by a parameter or local, or something else.</summary>
@@ -126,6 +169,9 @@ internal enum CallReceiver
     This,
     ParameterOrLocal,
     Other,
+
+    /// <summary>A constructor, or a call on an object the caller just created: its locks are not the caller's.</summary>
+    Fresh,
 }
 
 /// <summary>Which condition API a <see cref="ConditionUse"/> calls.</summary>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -12,29 +10,51 @@ namespace OrderedLocks.Checking;
 /// potential deadlock, reported with where every edge of the cycle was first seen.
 /// </summary>
 /// <remarks>
-/// Known edges are checked without locking (a copy-on-write successor array per node); only a new
-/// edge takes the graph's gate, searches for a path back, and captures a stack trace (µs), so
-/// steady-state cost is a short array scan per held lock. Nodes hold descriptions, not locks, so
-/// the graph never keeps a lock alive; edges of collected locks stay (like lockdep's classes).
+/// <para>Nodes. A lock created with a <see cref="LockClass"/> is represented by its class's node,
+/// except towards members of its own class, where its own node is used (so members taken in the
+/// global order by AcquireAll form no cycle, and two members nested by hand in both orders are
+/// reported). Any other lock has a node of its own. Only the owner (the lock, or the class
+/// object) holds its node strongly; the graph refers to nodes only as keys of
+/// <see cref="ConditionalWeakTable{TKey, TValue}"/>s, so a collected lock's node and every edge
+/// into or out of it disappear with it, and a report can only name locks that are alive or, for an
+/// edge between classes, the members it was first seen with. Live memory is therefore bounded by
+/// the live locks and the classes, not by how many locks were ever created.</para>
+/// <para>Per acquisition. A known edge is found through four hint slots (target node ids,
+/// never reused) and, on a miss, one hash lookup in the source node's edge table: constant
+/// expected time whatever the node's degree. A new edge is published in the source's table
+/// first and then searched back from the target (breadth-first over the live nodes reachable
+/// from it); no global gate is taken. Each table is linearizable (its own short internal lock),
+/// so of two or more edges added concurrently that close a cycle, the search of the last one
+/// published sees all the others: a cycle is never missed, though it may be reported by more
+/// than one of the threads closing it. An edge is used by the fast path only once its own search
+/// found no cycle (it is then <em>confirmed</em>); with <see cref="LockViolationAction.Throw"/>
+/// an edge whose search found a cycle is removed again, so the same bad acquisition fails every
+/// time.</para>
 /// </remarks>
 internal static class LockOrderGraph
 {
-    // Leaf lock protecting every node's successor list and s_edgeCount. Nothing is acquired under it.
-    private static readonly object s_gate = new();
-
-    // Advanced by Reset; a node whose Epoch differs has no edges (reset lazily).
+    // Advanced by Reset; a node whose epoch differs has no edges (reset lazily, on its next edge).
     private static int s_epoch;
     private static int s_edgeCount;
+    private static int s_lastNodeId;
+
+    // Numbers new edges in the order their searches start (see OnNewEdge).
+    private static long s_lastSequence;
+
+    // Nodes with a confirmed edge, weakly (a collected lock's node drops out), for Diagnostics' graph export.
+    private static readonly ConditionalWeakTable<LockGraphNode, object?> s_sources = new();
 
     internal static int EdgeCount => Volatile.Read(ref s_edgeCount);
 
+    internal static int Epoch => Volatile.Read(ref s_epoch);
+
+    internal static int NextNodeId() => Interlocked.Increment(ref s_lastNodeId);
+
     internal static void Reset()
     {
-        lock (s_gate)
-        {
-            s_epoch++;
-            s_edgeCount = 0;
-        }
+        Interlocked.Increment(ref s_epoch);
+        Interlocked.Exchange(ref s_edgeCount, 0);
+        s_sources.Clear();
     }
 
     /// <summary>
@@ -44,218 +64,367 @@ internal static class LockOrderGraph
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static LockOrderViolation? OnAcquire(OrderedLockBase from, OrderedLockBase to, ReadOnlySpan<OrderedLockBase> alsoHeld)
     {
-        LockGraphNode source = from.GraphNode;
-        LockGraphNode target = to.GraphNode;
-        return source.HasEdgeTo(target, Volatile.Read(ref s_epoch)) ? null : OnNewEdge(source, target, alsoHeld);
+        LockClass? fromClass = from.LockClass;
+        LockClass? toClass = to.LockClass;
+        bool sameClass = fromClass is not null && ReferenceEquals(fromClass, toClass);
+        LockGraphNode source = sameClass || fromClass is null ? from.InstanceNode : fromClass.Node;
+        LockGraphNode target = sameClass || toClass is null ? to.InstanceNode : toClass.Node;
+        return source.HasConfirmedEdgeTo(target, Epoch) ? null : OnNewEdge(source, target, from, to, alsoHeld);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static LockOrderViolation? OnNewEdge(LockGraphNode source, LockGraphNode target, ReadOnlySpan<OrderedLockBase> alsoHeld)
+    private static LockOrderViolation? OnNewEdge(LockGraphNode source, LockGraphNode target, OrderedLockBase from, OrderedLockBase to, ReadOnlySpan<OrderedLockBase> alsoHeld)
     {
-        // Capture the stack before taking the gate: the first capture with file information loads
-        // symbols (hundreds of ms), and no other thread may learn an edge meanwhile. Two threads
-        // racing on the same new edge both capture; the second one's stack is dropped.
-        var firstSeen = new StackTrace(3, true);
-        List<LockGraphEdge>? pathBack;
-        lock (s_gate)
+        int epoch = Epoch;
+        ConditionalWeakTable<LockGraphNode, LockGraphEdge> edges = source.EdgesForAdd(epoch);
+
+        // The stack is captured before publishing (the first capture with file information loads
+        // symbols: hundreds of ms). Two threads racing on the same new edge both capture; the
+        // second one's stack is only used if it has to report.
+        var edge = new LockGraphEdge(LockDescription.Of(from), LockDescription.Of(to), Environment.CurrentManagedThreadId, new StackTrace(1, true));
+        bool added;
+        while (true)
         {
-            if (source.HasEdgeTo(target, s_epoch))
+            if (edges.TryAdd(target, edge))
             {
-                return null;
+                added = true;
+                break;
             }
 
-            pathBack = FindPath(target, source);
-            if (pathBack is null || LockOrderPolicy.s_action == LockViolationAction.Report)
+            if (edges.TryGetValue(target, out LockGraphEdge? existing))
             {
-                // A reported cycle's edge is kept, so the same acquisition is reported once.
-                source.AddEdge(new LockGraphEdge(target, Environment.CurrentManagedThreadId, firstSeen), s_epoch);
-                s_edgeCount++;
+                if (existing.IsConfirmed)
+                {
+                    source.Remember(target);
+                    return null;
+                }
+
+                // Another thread is checking the same new edge right now: check it as well.
+                added = false;
+                break;
+            }
+
+            // Removed again in between (its search found a cycle): try to add it once more.
+        }
+
+        // Publish, then take a sequence number (a full fence), then search: of the edges closing
+        // one cycle concurrently, the one with the highest number sees all the others.
+        long sequence = Interlocked.Increment(ref s_lastSequence);
+        if (added)
+        {
+            edge.Sequence = sequence;
+        }
+
+        List<PathStep>? pathBack = FindPath(target, source, epoch);
+        if (pathBack is not null && added && pathBack.Exists(step => step.Edge.IsLaterThan(sequence)))
+        {
+            // The cycle runs through an edge published after this one and not yet decided: its
+            // own search sees this edge and reports the cycle (or finds it broken because an edge
+            // of it was rejected). One report per cycle, as with a global gate.
+            pathBack = null;
+        }
+
+        if (pathBack is null)
+        {
+            if (added)
+            {
+                Confirm(source, target, edge);
+            }
+
+            return null;
+        }
+
+        if (added)
+        {
+            if (LockOrderPolicy.s_action == LockViolationAction.Report)
+            {
+                Confirm(source, target, edge); // kept, so the same acquisition is reported once
+            }
+            else
+            {
+                edges.Remove(target); // the acquisition does not happen
             }
         }
 
-        return pathBack is null ? null : BuildViolation(source, target, pathBack, alsoHeld);
+        return BuildViolation(source, edge, pathBack, alsoHeld);
     }
 
-    // Breadth-first search for a path start → goal; returns its edges, or null. Under s_gate.
-    private static List<LockGraphEdge>? FindPath(LockGraphNode start, LockGraphNode goal)
+    private static void Confirm(LockGraphNode source, LockGraphNode target, LockGraphEdge edge)
     {
-        Debug.Assert(Monitor.IsEntered(s_gate), "The graph is read consistently under s_gate.");
-        var cameFrom = new Dictionary<LockGraphNode, (LockGraphNode Node, LockGraphEdge Edge)>();
+        edge.Confirm();
+        Interlocked.Increment(ref s_edgeCount);
+        source.Remember(target);
+        s_sources.AddOrUpdate(source, null);
+    }
+
+    /// <summary>Every confirmed edge of live locks now (for Diagnostics' graph export; the one reader of the graph's shape).</summary>
+    internal static List<LockOrderEdge> SnapshotEdges()
+    {
+        int epoch = Epoch;
+        var result = new List<LockOrderEdge>();
+        foreach (KeyValuePair<LockGraphNode, object?> source in s_sources)
+        {
+            ConditionalWeakTable<LockGraphNode, LockGraphEdge>? edges = source.Key.EdgesIn(epoch);
+            if (edges is null)
+            {
+                continue;
+            }
+
+            foreach (KeyValuePair<LockGraphNode, LockGraphEdge> edge in edges)
+            {
+                if (edge.Value.IsConfirmed)
+                {
+                    result.Add(new LockOrderEdge(edge.Value.From, edge.Value.To, edge.Value.ThreadId, edge.Value.FirstSeen));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    // Breadth-first search for a path start → goal over live nodes; returns its steps, or null.
+    private static List<PathStep>? FindPath(LockGraphNode start, LockGraphNode goal, int epoch)
+    {
+        var cameFrom = new Dictionary<LockGraphNode, PathStep>();
         var queue = new Queue<LockGraphNode>();
         queue.Enqueue(start);
         cameFrom[start] = default;
         while (queue.Count > 0)
         {
             LockGraphNode node = queue.Dequeue();
-            foreach (LockGraphEdge edge in node.EdgesIn(s_epoch))
+            ConditionalWeakTable<LockGraphNode, LockGraphEdge>? edges = node.EdgesIn(epoch);
+            if (edges is null)
             {
-                if (cameFrom.ContainsKey(edge.To))
+                continue;
+            }
+
+            // Enumerates the live entries only: a collected lock's node is not a key any more.
+            foreach (KeyValuePair<LockGraphNode, LockGraphEdge> pair in edges)
+            {
+                if (!cameFrom.TryAdd(pair.Key, new PathStep(node, pair.Key, pair.Value)))
                 {
                     continue;
                 }
 
-                cameFrom[edge.To] = (node, edge);
-                if (ReferenceEquals(edge.To, goal))
+                if (ReferenceEquals(pair.Key, goal))
                 {
-                    var path = new List<LockGraphEdge>();
-                    for (LockGraphNode at = goal; !ReferenceEquals(at, start); at = cameFrom[at].Node)
+                    var path = new List<PathStep>();
+                    for (LockGraphNode at = goal; !ReferenceEquals(at, start); at = cameFrom[at].From)
                     {
-                        path.Add(cameFrom[at].Edge);
+                        path.Add(cameFrom[at]);
                     }
 
                     path.Reverse();
                     return path;
                 }
 
-                queue.Enqueue(edge.To);
+                queue.Enqueue(pair.Key);
             }
         }
 
         return null;
     }
 
-    private static LockOrderViolation BuildViolation(LockGraphNode source, LockGraphNode target, List<LockGraphEdge> pathBack, ReadOnlySpan<OrderedLockBase> alsoHeld)
+    private static LockOrderViolation BuildViolation(LockGraphNode source, LockGraphEdge newEdge, List<PathStep> pathBack, ReadOnlySpan<OrderedLockBase> alsoHeld)
     {
         var edges = new List<LockOrderEdge>(pathBack.Count + 1)
         {
-            new(source.Description, target.Description, Environment.CurrentManagedThreadId, new StackTrace(4, true)),
+            new(newEdge.From, newEdge.To, newEdge.ThreadId, newEdge.FirstSeen),
         };
-        LockGraphNode from = target;
-        foreach (LockGraphEdge edge in pathBack)
+        foreach (PathStep step in pathBack)
         {
-            edges.Add(new LockOrderEdge(from.Description, edge.To.Description, edge.ThreadId, edge.FirstSeen));
-            from = edge.To;
+            edges.Add(new LockOrderEdge(step.Edge.From, step.Edge.To, step.Edge.ThreadId, step.Edge.FirstSeen));
         }
 
         var held = OrderChecker.Describe(alsoHeld);
         var text = new StringBuilder();
-        text.Append("Potential deadlock (learned lock order): acquiring ").Append(target.Description)
-            .Append(" while holding ").Append(source.Description).Append(" closes the cycle ");
-        foreach (LockOrderEdge edge in edges)
+        text.Append("Potential deadlock (learned lock order): acquiring ").Append(newEdge.To)
+            .Append(" while holding ").Append(newEdge.From).Append(" closes the cycle ").Append(source.Label);
+        foreach (PathStep step in pathBack)
         {
-            text.Append('\'').Append(edge.From.Name).Append("' -> ");
+            text.Append(" -> ").Append(step.From.Label);
         }
 
-        text.Append('\'').Append(source.Description.Name).Append("'. ")
-            .Append("Flows taking these locks in the two orders can deadlock, even though this run did not.").AppendLine();
+        text.Append(" -> ").Append(source.Label).Append(". ");
+        if (source.IsClass || pathBack.Exists(step => step.To.IsClass))
+        {
+            text.Append("Orders between lock classes hold for every member of a class: the members named below are the ones each order was first seen with. ");
+        }
+
+        text.Append("Flows taking these locks in the two orders can deadlock, even though this run did not.").AppendLine();
         OrderChecker.AppendHeld(text, held);
         for (int i = 0; i < edges.Count; i++)
         {
             LockOrderEdge edge = edges[i];
-            text.Append(i == 0 ? "This order, now" : "The other order, first seen")
-                .Append(": '").Append(edge.From.Name).Append("' held while acquiring '").Append(edge.To.Name)
-                .Append("' on thread ").Append(edge.ThreadId).AppendLine(":");
-            AppendStack(text, edge.StackTrace);
+            text.Append(i == 0 ? "This order, now: " : "The other order (learned: first seen at the frames below): ")
+                .Append(Named(edge.From)).Append(" held while acquiring ").Append(Named(edge.To))
+                .Append(" on thread ").Append(edge.ThreadId).AppendLine(":");
+            StackFrames.Append(text, edge.StackTrace);
         }
 
         text.Append("To fix: pick one order for these locks and use it everywhere, or take them together with OrderedLock.AcquireAll(...), which always uses the global order.");
-        return new LockOrderViolation(LockViolationKind.PotentialDeadlock, target.Description, held, edges, text.ToString());
+        return new LockOrderViolation(LockViolationKind.PotentialDeadlock, newEdge.To, held, edges, text.ToString());
+
+        static string Named(LockDescription lockDescription) =>
+            lockDescription.ClassName is null ? $"'{lockDescription.Name}'" : $"'{lockDescription.Name}' (class '{lockDescription.ClassName}')";
     }
 
-    // The user's frames of a stack (library, framework and test-runner frames left out), at most 8.
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Frames are only printed; a trimmed method shows as unknown.")]
-    internal static void AppendStack(StringBuilder text, StackTrace? stack)
-    {
-        if (stack is null)
-        {
-            text.AppendLine("    (no stack captured)");
-            return;
-        }
-
-        Assembly library = typeof(LockOrderGraph).Assembly;
-        int shown = 0;
-        foreach (StackFrame frame in stack.GetFrames())
-        {
-            MethodBase? method = frame.GetMethod();
-            if (method is null || method.DeclaringType?.Assembly == library || IsFramework(method.DeclaringType))
-            {
-                continue;
-            }
-
-            text.Append("    at ").Append(method.DeclaringType?.FullName).Append('.').Append(method.Name);
-            string? file = frame.GetFileName();
-            if (file is not null)
-            {
-                text.Append(" in ").Append(file).Append(':').Append(frame.GetFileLineNumber());
-            }
-
-            text.AppendLine();
-            if (++shown == 8)
-            {
-                text.AppendLine("    ...");
-                break;
-            }
-        }
-
-        if (shown == 0)
-        {
-            text.AppendLine("    (no user frames)");
-        }
-
-        static bool IsFramework(Type? type) =>
-            type?.Namespace is { } ns && (ns.StartsWith("System.", StringComparison.Ordinal) || ns == "System" || ns.StartsWith("Microsoft.Coyote", StringComparison.Ordinal) || ns.StartsWith("Xunit", StringComparison.Ordinal));
-    }
+    // One step of a path: the edge From → To.
+    private readonly record struct PathStep(LockGraphNode From, LockGraphNode To, LockGraphEdge Edge);
 }
 
-/// <summary>A lock's node in the learned lock-order graph.</summary>
+/// <summary>
+/// A node of the learned lock-order graph: one lock, or one <see cref="LockClass"/>. Held
+/// strongly only by its owner.
+/// </summary>
 internal sealed class LockGraphNode
 {
-    private static readonly LockGraphEdge[] s_none = Array.Empty<LockGraphEdge>();
-
-    // Copy-on-write under the graph's gate; read without locking. Valid only when _epoch matches.
-    private LockGraphEdge[] _edges = s_none;
+    // Edges out of this node, keyed by target node; created on the first one. The keys are held
+    // weakly (dependent handles): an entry goes when its target's owner is collected, and the
+    // table reuses the room of dead entries before it grows. Valid only while _epoch matches.
+    private ConditionalWeakTable<LockGraphNode, LockGraphEdge>? _edges;
     private int _epoch;
 
-    internal LockGraphNode(OrderedLockBase lockObject) => Description = LockDescription.Of(lockObject);
+    // Ids of up to four targets of confirmed edges, most recently learned or found: the fast path
+    // of a known edge. Ids are never reused, so a stale hint (its target collected) matches
+    // nothing. Written racily; a hint is written only after its edge is confirmed, and confirmed
+    // edges are only dropped with their target or by Reset (which changes the epoch).
+    private int _known0;
+    private int _known1;
+    private int _known2;
+    private int _known3;
+    private int _nextKnown;
 
-    internal LockDescription Description { get; }
+    internal LockGraphNode(OrderedLockBase lockObject)
+    {
+        Id = LockOrderGraph.NextNodeId();
+        Name = lockObject.Name;
+        _epoch = LockOrderGraph.Epoch;
+    }
+
+    internal LockGraphNode(LockClass lockClass)
+    {
+        Id = LockOrderGraph.NextNodeId();
+        Name = lockClass.Name;
+        IsClass = true;
+        _epoch = LockOrderGraph.Epoch;
+    }
+
+    internal int Id { get; }
+
+    internal string Name { get; }
+
+    internal bool IsClass { get; }
+
+    internal string Label => IsClass ? $"class '{Name}'" : $"'{Name}'";
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool HasEdgeTo(LockGraphNode target, int epoch)
+    internal bool HasConfirmedEdgeTo(LockGraphNode target, int epoch)
     {
-        LockGraphEdge[] edges = Volatile.Read(ref _edges);
+        int id = target.Id;
+        if (_known0 == id || _known1 == id || _known2 == id || _known3 == id)
+        {
+            return Volatile.Read(ref _epoch) == epoch;
+        }
+
+        return HasConfirmedEdgeInTable(target, epoch);
+    }
+
+    internal ConditionalWeakTable<LockGraphNode, LockGraphEdge>? EdgesIn(int epoch) =>
+        Volatile.Read(ref _epoch) == epoch ? Volatile.Read(ref _edges) : null;
+
+    internal ConditionalWeakTable<LockGraphNode, LockGraphEdge> EdgesForAdd(int epoch)
+    {
+        ConditionalWeakTable<LockGraphNode, LockGraphEdge>? edges = Volatile.Read(ref _edges);
+        if (edges is null)
+        {
+            var created = new ConditionalWeakTable<LockGraphNode, LockGraphEdge>();
+            edges = Interlocked.CompareExchange(ref _edges, created, null) ?? created;
+        }
+
         if (Volatile.Read(ref _epoch) != epoch)
+        {
+            // Reset since this node's last edge (ResetLearnedOrder is documented as not to be
+            // called while other threads acquire locks).
+            edges.Clear();
+            _known0 = _known1 = _known2 = _known3 = 0;
+            Volatile.Write(ref _epoch, epoch);
+        }
+
+        return edges;
+    }
+
+    internal void Remember(LockGraphNode target)
+    {
+        switch (_nextKnown++ & 3)
+        {
+            case 0: _known0 = target.Id; break;
+            case 1: _known1 = target.Id; break;
+            case 2: _known2 = target.Id; break;
+            default: _known3 = target.Id; break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool HasConfirmedEdgeInTable(LockGraphNode target, int epoch)
+    {
+        ConditionalWeakTable<LockGraphNode, LockGraphEdge>? edges = EdgesIn(epoch);
+        if (edges is null || !edges.TryGetValue(target, out LockGraphEdge? edge) || !edge.IsConfirmed)
         {
             return false;
         }
 
-        foreach (LockGraphEdge edge in edges)
-        {
-            if (ReferenceEquals(edge.To, target))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    internal LockGraphEdge[] EdgesIn(int epoch) => _epoch == epoch ? _edges : s_none;
-
-    internal void AddEdge(LockGraphEdge edge, int epoch)
-    {
-        LockGraphEdge[] current = EdgesIn(epoch);
-        var updated = new LockGraphEdge[current.Length + 1];
-        current.CopyTo(updated, 0);
-        updated[current.Length] = edge;
-        Volatile.Write(ref _edges, updated);
-        Volatile.Write(ref _epoch, epoch);
+        Remember(target);
+        return true;
     }
 }
 
 /// <summary>An edge of the learned graph and where it was first seen.</summary>
 internal sealed class LockGraphEdge
 {
-    internal LockGraphEdge(LockGraphNode to, int threadId, StackTrace firstSeen)
+    private volatile bool _confirmed;
+    private long _sequence;
+
+    internal LockGraphEdge(LockDescription from, LockDescription to, int threadId, StackTrace firstSeen)
     {
+        From = from;
         To = to;
         ThreadId = threadId;
         FirstSeen = firstSeen;
     }
 
-    internal LockGraphNode To { get; }
+    // The locks the edge was first seen with (members, for an edge between classes).
+    internal LockDescription From { get; }
+
+    internal LockDescription To { get; }
 
     internal int ThreadId { get; }
 
     internal StackTrace FirstSeen { get; }
+
+    // Set once the search that followed publishing the edge found no cycle (or reported one in
+    // Report mode); only confirmed edges let an acquisition skip the check.
+    internal bool IsConfirmed => _confirmed;
+
+    // The number taken after publishing, before searching; 0 until then.
+    internal long Sequence
+    {
+        get => Volatile.Read(ref _sequence);
+        set => Volatile.Write(ref _sequence, value);
+    }
+
+    internal void Confirm() => _confirmed = true;
+
+    // Whether this edge is undecided and its search starts after the one numbered `sequence`
+    // (an edge without a number yet takes it later, so it is later).
+    internal bool IsLaterThan(long sequence)
+    {
+        if (_confirmed)
+        {
+            return false;
+        }
+
+        long own = Sequence;
+        return own == 0 || own > sequence;
+    }
 }

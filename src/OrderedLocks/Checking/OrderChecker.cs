@@ -41,55 +41,73 @@ internal static class OrderChecker
     /// hold plus <paramref name="alsoHeld"/> (locks of the same set acquired before it).
     /// </summary>
     /// <param name="target">The lock being acquired.</param>
-    /// <param name="mode">Strict or Learned.</param>
+    /// <param name="mode">Strict, Learned or Hybrid.</param>
     /// <param name="alsoHeld">Earlier members of an AcquireAll set.</param>
     /// <param name="selfIsDeadlock">Whether finding <paramref name="target"/> among the holds is a self-deadlock.</param>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void CheckSlow(OrderedLockBase target, LockOrderChecking mode, ReadOnlySpan<OrderedLockBase> alsoHeld, bool selfIsDeadlock)
     {
-        // Walk every valid hold once; most flows hold zero to three locks.
+        Debug.Assert(mode is LockOrderChecking.Strict or LockOrderChecking.Learned or LockOrderChecking.Hybrid, "Callers skip checking when it is off.");
+
+        // Two walks over the valid holds (most flows hold zero to three locks): the first finds a
+        // self-deadlock and a violation of the declared (Strict: global) order and changes
+        // nothing; the second, for the learned modes, records the edges, so an acquisition that
+        // throws on the first walk leaves the learned graph as it was.
         HoldOrigin selfOrigin = HoldOrigin.None;
         OrderedLockBase? highest = null;
         LockOrderViolation? cycle = null;
-
-        HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
-        if (holds is not null)
-        {
-            for (int i = holds.Count - 1; i >= 0; i--)
-            {
-                OrderedLockBase held = holds.Items[i].Lock;
-                if (held is not null && held.IsHeldWithToken(holds.Items[i].Token))
-                {
-                    Visit(held, HoldOrigin.Thread, alsoHeld);
-                }
-            }
-        }
-
-        for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
-        {
-            if (node.IsValid)
-            {
-                Visit(node.Lock, HoldOrigin.Flow, alsoHeld);
-            }
-        }
-
-        foreach (OrderedLockBase held in alsoHeld)
-        {
-            Visit(held, HoldOrigin.Set, alsoHeld);
-        }
+        bool learn = false;
+        Walk(alsoHeld);
 
         if (selfOrigin != HoldOrigin.None && selfIsDeadlock)
         {
             Raise(BuildSelfDeadlock(target, selfOrigin), alwaysThrow: true);
         }
 
+        if (highest is not null)
+        {
+            Raise(BuildOrderViolation(target, highest, mode, alsoHeld), alwaysThrow: false);
+        }
+
+        if (mode == LockOrderChecking.Strict)
+        {
+            return;
+        }
+
+        learn = true;
+        Walk(alsoHeld);
         if (cycle is not null)
         {
             Raise(cycle, alwaysThrow: false);
         }
-        else if (highest is not null)
+
+        void Walk(ReadOnlySpan<OrderedLockBase> set)
         {
-            Raise(BuildOrderViolation(target, highest, alsoHeld), alwaysThrow: false);
+            HeldLocks.ThreadHolds? holds = HeldLocks.CurrentThreadHolds;
+            if (holds is not null)
+            {
+                for (int i = holds.Count - 1; i >= 0; i--)
+                {
+                    OrderedLockBase held = holds.Items[i].Lock;
+                    if (held is not null && held.IsHeldWithToken(holds.Items[i].Token))
+                    {
+                        Visit(held, HoldOrigin.Thread, set);
+                    }
+                }
+            }
+
+            for (HoldNode? node = HeldLocks.FlowTop; node is not null; node = node.Parent)
+            {
+                if (node.IsValid)
+                {
+                    Visit(node.Lock, HoldOrigin.Flow, set);
+                }
+            }
+
+            foreach (OrderedLockBase held in set)
+            {
+                Visit(held, HoldOrigin.Set, set);
+            }
         }
 
         void Visit(OrderedLockBase held, HoldOrigin origin, ReadOnlySpan<OrderedLockBase> set)
@@ -104,16 +122,23 @@ internal static class OrderChecker
                 return;
             }
 
-            if (mode == LockOrderChecking.Strict)
+            if (learn)
+            {
+                cycle ??= LockOrderGraph.OnAcquire(held, target, set);
+            }
+            else if (mode == LockOrderChecking.Strict)
             {
                 if (held.OrderKey > target.OrderKey && (highest is null || held.OrderKey > highest.OrderKey))
                 {
                     highest = held;
                 }
             }
-            else if (cycle is null)
+            else if (mode == LockOrderChecking.Hybrid && held.HasRank && target.HasRank && held.Rank > target.Rank
+                && (highest is null || held.Rank > highest.Rank))
             {
-                cycle = LockOrderGraph.OnAcquire(held, target, set);
+                // Hybrid: only declared ranks are an order of their own; equal ranks and locks
+                // without a rank are left to the learned order.
+                highest = held;
             }
         }
     }
@@ -163,20 +188,40 @@ internal static class OrderChecker
         return new LockOrderViolation(LockViolationKind.SelfDeadlock, LockDescription.Of(target), held, Array.Empty<LockOrderEdge>(), text.ToString());
     }
 
-    private static LockOrderViolation BuildOrderViolation(OrderedLockBase target, OrderedLockBase highest, ReadOnlySpan<OrderedLockBase> alsoHeld)
+    private static LockOrderViolation BuildOrderViolation(OrderedLockBase target, OrderedLockBase highest, LockOrderChecking mode, ReadOnlySpan<OrderedLockBase> alsoHeld)
     {
         var held = Describe(alsoHeld);
         var text = new StringBuilder();
         text.Append("Lock order violation: acquiring ").Append(target).Append(" while holding ").Append(highest)
-            .Append(", which comes after it in the global order (rank, then creation id). ")
-            .Append("Every lock must be acquired after the locks before it in that order; another flow taking them in the declared order can deadlock with this one.")
+            .Append(mode == LockOrderChecking.Hybrid
+                ? ", which has a higher declared rank. "
+                : ", which comes after it in the global order (rank, then creation id). ")
+            .Append("Every lock must be acquired after the locks before it in that order; another flow taking them in that order can deadlock with this one.")
             .AppendLine();
         AppendHeld(text, held);
-        text.Append("Declared order: '").Append(target.Name).Append("' before '").Append(highest.Name)
+        text.Append("Order from ").Append(OrderSource(target, highest)).Append(": '").Append(target.Name).Append("' before '").Append(highest.Name)
             .Append("'. This acquisition takes them as '").Append(highest.Name).Append("' then '").Append(target.Name).AppendLine("'.");
         text.Append("To fix: acquire them together with OrderedLock.AcquireAll(").Append(target.Name).Append(", ").Append(highest.Name)
-            .Append("), or take '").Append(target.Name).Append("' first, or give the locks ranks that match the order your code needs.");
+            .Append("), or take '").Append(target.Name).Append("' first, or give the locks ranks that match the order your code needs");
+        text.Append(target.HasRank && highest.HasRank && target.Rank != highest.Rank
+            ? "."
+            : "; or, if no order was chosen for these locks, use LockOrderChecking.Hybrid (the default), which checks locks without ranks by the order the program takes them in.");
         return new LockOrderViolation(LockViolationKind.OrderViolation, LockDescription.Of(target), held, Array.Empty<LockOrderEdge>(), text.ToString());
+    }
+
+    // Where the order of two locks comes from, in the words of a report.
+    internal static string OrderSource(OrderedLockBase first, OrderedLockBase second)
+    {
+        if (first.Rank != second.Rank)
+        {
+            return first.HasRank && second.HasRank
+                ? $"declared ranks {first.Rank} < {second.Rank}"
+                : $"ranks {first.Rank} < {second.Rank} (a lock without a declared rank counts as rank 0)";
+        }
+
+        return first.HasRank || second.HasRank
+            ? $"creation order (equal ranks {first.Rank}; id {first.Id} < {second.Id})"
+            : $"creation order (no ranks declared; id {first.Id} < {second.Id})";
     }
 
     internal static IReadOnlyList<HeldLockDescription> Describe(ReadOnlySpan<OrderedLockBase> alsoHeld)

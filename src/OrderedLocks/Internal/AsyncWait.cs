@@ -13,7 +13,8 @@ namespace OrderedLocks.Internal;
 /// "Deadlock detected" while the hop is in flight, and an infinite wait would depend on
 /// <c>Task.Delay(-1)</c> never finishing (under Coyote a delay may finish at any time). Here the
 /// waiter is awaited directly, cancellation arrives through a registration, and a finite timeout
-/// through <c>Task.Delay(...).ContinueWith</c>, all of which Coyote controls.
+/// through an async method awaiting <c>Task.Delay</c>, all of which Coyote controls (it does not
+/// control <c>Task.ContinueWith</c>: campaigns with timeouts reported it as uncontrolled).
 /// </remarks>
 internal readonly struct WaitAbandonment : IDisposable
 {
@@ -36,19 +37,24 @@ internal readonly struct WaitAbandonment : IDisposable
         if (timeoutMs != Timeout.Infinite)
         {
             timer = new CancellationTokenSource();
-            _ = Task.Delay(timeoutMs, timer.Token).ContinueWith(
-                static (delay, s) =>
-                {
-                    var (callback, target) = ((Action<object?>, object))s!;
-                    callback(target);
-                },
-                (abandon, state),
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            _ = AbandonAfterAsync(timeoutMs, timer.Token, abandon, state);
         }
 
         return new WaitAbandonment(registration, timer);
+    }
+
+    // The timer: an async method awaiting the delay (Coyote controls it; it does not control
+    // Task.ContinueWith). Disarming cancels the delay.
+    private static async Task AbandonAfterAsync(int timeoutMs, CancellationToken disarmed, Action<object?> abandon, object state)
+    {
+        // WhenAny over an array never throws, so disarming costs no exception (ConfigureAwait with
+        // SuppressThrowing would too, but Coyote's rewriting crashes on that awaiter).
+        Task delay = Task.Delay(timeoutMs, disarmed);
+        await Task.WhenAny(new[] { delay }).ConfigureAwait(false);
+        if (delay.Status == TaskStatus.RanToCompletion)
+        {
+            abandon(state);
+        }
     }
 
     /// <summary>Disarms: a late callback finds the waiter already settled and does nothing.</summary>

@@ -20,6 +20,12 @@ namespace OrderedLocks;
 /// count inherited holds (a parent that awaits a child under a lock makes every lock of the child
 /// nested under it), and acquiring a non-reentrant lock held by the flow that forked you is a
 /// self-deadlock error, never a silent hang. Forks never own inherited holds.</item>
+/// <item>An asynchronous acquisition never counts the thread's synchronous holds as its own: the
+/// code that calls it may be an unrelated task's continuation run inline on the holder's thread
+/// (the holder completed a TaskCompletionSource or cancelled a token inside its section), and such a
+/// continuation carries the very same execution context as the holder's own code, so nothing
+/// without an allocation per synchronous acquisition can tell them apart. While an asynchronous
+/// acquisition runs its synchronous checks, <see cref="AsyncCaller"/> hides the thread's list.</item>
 /// <item>Release marks nothing: a node is valid only while its lock still carries its token, so
 /// every copy of a chain sees a release at once.</item>
 /// </list>
@@ -31,6 +37,39 @@ internal static class HeldLocks
     [ThreadStatic]
     private static ThreadHolds? t_thread;
 
+    // True while an asynchronous acquisition (or a condition's asynchronous wait) runs its
+    // synchronous part on this thread: the thread's synchronous holds are then not the caller's.
+    [ThreadStatic]
+    private static bool t_asyncCaller;
+
+    /// <summary>Gets a value indicating whether the current code is an asynchronous acquisition's check.</summary>
+    internal static bool InAsyncCaller
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_asyncCaller;
+    }
+
+    /// <summary>
+    /// Marks the current thread as running an asynchronous acquisition until the returned scope is
+    /// disposed: <see cref="CurrentThreadHolds"/>, <see cref="MayHoldAny"/>, <see cref="FindHold"/>
+    /// and <see cref="Snapshot"/> then ignore the thread's synchronous holds. Nests.
+    /// </summary>
+    internal static AsyncCallerScope AsyncCaller()
+    {
+        bool previous = t_asyncCaller;
+        t_asyncCaller = true;
+        return new AsyncCallerScope(previous);
+    }
+
+    internal readonly struct AsyncCallerScope : IDisposable
+    {
+        private readonly bool _previous;
+
+        internal AsyncCallerScope(bool previous) => _previous = previous;
+
+        public void Dispose() => t_asyncCaller = _previous;
+    }
+
     /// <summary>Gets the top of the current flow's chain (may include stale nodes).</summary>
     internal static HoldNode? FlowTop
     {
@@ -41,14 +80,14 @@ internal static class HeldLocks
     internal static ThreadHolds? CurrentThreadHolds
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => t_thread;
+        get => t_asyncCaller ? null : t_thread;
     }
 
     /// <summary>Gets a value indicating whether the current thread or flow may hold any lock.</summary>
     internal static bool MayHoldAny
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => (t_thread is { Count: > 0 }) || s_flow.Value is not null;
+        get => (t_thread is { Count: > 0 } && !t_asyncCaller) || s_flow.Value is not null;
     }
 
     /// <summary>Gets the current thread's list of synchronous holds, creating it on first use.</summary>
@@ -120,7 +159,7 @@ internal static class HeldLocks
     /// <summary>Finds a valid hold of <paramref name="lockObject"/> by the current thread or flow.</summary>
     internal static HeldLockInfo FindHold(OrderedLockBase lockObject)
     {
-        ThreadHolds? holds = t_thread;
+        ThreadHolds? holds = CurrentThreadHolds;
         if (holds is not null)
         {
             for (int i = holds.Count - 1; i >= 0; i--)
@@ -148,7 +187,7 @@ internal static class HeldLocks
     internal static List<HeldLockInfo> Snapshot()
     {
         var result = new List<HeldLockInfo>();
-        ThreadHolds? holds = t_thread;
+        ThreadHolds? holds = CurrentThreadHolds;
         if (holds is not null)
         {
             for (int i = holds.Count - 1; i >= 0; i--)

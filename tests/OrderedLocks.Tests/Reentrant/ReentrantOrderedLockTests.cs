@@ -175,16 +175,24 @@ public sealed class ReentrantOrderedLockTests
         Assert.True(lockObject.IsFreeForOthers());
     }
 
+    // An asynchronous acquisition on the thread that holds the lock synchronously is not a re-entry:
+    // it may be an unrelated task's continuation run inline on the holder's thread (issue 12), which
+    // would then be inside together with the holder. It waits for the synchronous hold.
     [Fact]
-    public void SyncHold_ReenteredAsynchronouslyByTheSameThread_CompletesAtOnce()
+    public async Task SyncHold_AcquireAsyncOnTheSameThread_WaitsForTheSyncHold()
     {
         var lockObject = new ReentrantOrderedLock(checking: LockOrderChecking.Strict);
+        Task<LockScope> attempt;
         using (lockObject.Acquire())
         {
-            LockScope inner = Concurrent.CompletedResult(lockObject.AcquireAsync());
-            Assert.Equal(2, lockObject.RecursionCount);
-            inner.Dispose();
+            attempt = lockObject.AcquireAsync().AsTask();
+            Assert.False(attempt.IsCompleted, "no re-entry for an asynchronous acquisition");
             Assert.Equal(1, lockObject.RecursionCount);
+        }
+
+        using (LockScope later = await attempt.WaitAsync(TestTimeouts.HangGuard))
+        {
+            Assert.True(later.IsHeld);
         }
 
         Assert.False(lockObject.IsLocked);

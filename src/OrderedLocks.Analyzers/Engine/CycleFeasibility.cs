@@ -1,0 +1,155 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>
+/// Whether one set of objects can close a cycle of the lock-order graph. The graph's nodes are
+/// lock keys (fields); each edge remembers how the acquired lock's object relates to the held one's
+/// (<see cref="Relation"/>). Going round the cycle composes those relations: the cycle is a
+/// deadlock only if the composition can bring you back to the object you started from.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Same object all round, or a static lock in the cycle: can close.</item>
+/// <item>A net walk down one field (<c>this._lock</c> → <c>this.Wrapped._lock</c>: a wrapper holding
+/// its own lock, then its wrapped object's lock of the same class) needs <c>o.Wrapped == o</c>: a
+/// tree, not a cycle; does not close. Likewise a walk repeating one field (<c>o.Next.Next == o</c>).</item>
+/// <item>A walk through two different fields (<c>o.B.A == o</c>, back-pointers) or between two
+/// differently named objects (<c>this</c> and a parameter): can close.</item>
+/// <item>An object the analyzer cannot name (a method result, a non-constant element): uncertain;
+/// quiet unless <c>orderedlocks.lock_identity = fields</c>.</item>
+/// </list>
+/// </remarks>
+internal static class CycleFeasibility
+{
+    private const int MaxStates = 32;
+    private const int MaxSteps = 6;
+
+    public static bool CanClose(List<IEnumerable<Relation>> edges, bool throughStaticLock, IdentityLevel level)
+    {
+        if (level == IdentityLevel.Fields || throughStaticLock)
+        {
+            return true;
+        }
+
+        var states = new HashSet<State> { State.Identity };
+        foreach (IEnumerable<Relation> edge in edges)
+        {
+            var next = new HashSet<State>();
+            foreach (State state in states)
+            {
+                foreach (Relation relation in edge)
+                {
+                    if (next.Count < MaxStates)
+                    {
+                        next.Add(state.Then(relation));
+                    }
+                }
+            }
+
+            states = next;
+            if (states.Count == 0)
+            {
+                return false;
+            }
+        }
+
+        return states.Any(s => s.Closes);
+    }
+
+    /// <summary>Where the walk round the cycle has got to, relative to the start object.</summary>
+    private sealed class State : System.IEquatable<State>
+    {
+        public static readonly State Identity = new(Kind.Steps, ImmutableArray<(ISymbol, bool)>.Empty);
+        private static readonly State s_unrelated = new(Kind.Unrelated, ImmutableArray<(ISymbol, bool)>.Empty);
+        private static readonly State s_unknown = new(Kind.Unknown, ImmutableArray<(ISymbol, bool)>.Empty);
+
+        private readonly Kind _kind;
+
+        /// <summary>Member steps from the start object: (member, true = down into it, false = up out of it).</summary>
+        private readonly ImmutableArray<(ISymbol Member, bool Down)> _steps;
+
+        private State(Kind kind, ImmutableArray<(ISymbol, bool)> steps)
+        {
+            _kind = kind;
+            _steps = steps;
+        }
+
+        private enum Kind
+        {
+            Steps,
+            Unrelated,
+            Unknown,
+        }
+
+        public bool Closes => _kind switch
+        {
+            Kind.Unrelated => true,
+            Kind.Unknown => false,
+            _ => _steps.IsEmpty || !(_steps.All(s => s.Down == _steps[0].Down) && _steps.All(s => SymbolEqualityComparer.Default.Equals(s.Member, _steps[0].Member))),
+        };
+
+        public State Then(Relation relation)
+        {
+            if (_kind == Kind.Unknown || relation.Kind == RelationKind.Unknown)
+            {
+                return s_unknown;
+            }
+
+            if (_kind == Kind.Unrelated || relation.Kind is RelationKind.Unrelated or RelationKind.Global)
+            {
+                return s_unrelated;
+            }
+
+            switch (relation.Kind)
+            {
+                case RelationKind.Same:
+                    return this;
+                case RelationKind.Down:
+                    return Walk(relation.Members, down: true);
+                case RelationKind.Up:
+                    return Walk(relation.Members.Reverse().ToImmutableArray(), down: false);
+                default:
+                    return s_unknown;
+            }
+        }
+
+        private State Walk(ImmutableArray<ISymbol> members, bool down)
+        {
+            ImmutableArray<(ISymbol Member, bool Down)> steps = _steps;
+            foreach (ISymbol member in members)
+            {
+                if (!steps.IsEmpty && steps[steps.Length - 1].Down != down && SymbolEqualityComparer.Default.Equals(steps[steps.Length - 1].Member, member))
+                {
+                    steps = steps.RemoveAt(steps.Length - 1);
+                }
+                else
+                {
+                    steps = steps.Add((member, down));
+                }
+            }
+
+            return steps.Length > MaxSteps ? s_unrelated : new State(Kind.Steps, steps);
+        }
+
+        public bool Equals(State? other)
+            => other is not null && other._kind == _kind && other._steps.Length == _steps.Length
+                && _steps.Zip(other._steps, (a, b) => a.Down == b.Down && SymbolEqualityComparer.Default.Equals(a.Member, b.Member)).All(x => x);
+
+        public override bool Equals(object? obj) => Equals(obj as State);
+
+        public override int GetHashCode()
+        {
+            int hash = (int)_kind;
+            foreach ((ISymbol member, bool down) in _steps)
+            {
+                hash = (hash * 31) ^ SymbolEqualityComparer.Default.GetHashCode(member) ^ (down ? 1 : 0);
+            }
+
+            return hash;
+        }
+    }
+}

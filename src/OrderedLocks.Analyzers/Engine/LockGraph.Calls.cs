@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>Call resolution: the methods a call site can reach (overrides by receiver type, interface implementations, delegates, events).</summary>
+internal sealed partial class LockGraph
+{
+    // ----------------------------------------------------------------------------------------
+    // Call resolution
+    // ----------------------------------------------------------------------------------------
+    private void BuildImplementations()
+    {
+        var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+        foreach (IMethodSymbol method in _summaries.Keys)
+        {
+            if (method.IsStatic || method.ContainingType is null || method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LocalFunction)
+            {
+                continue;
+            }
+
+            types.Add(method.ContainingType);
+            for (IMethodSymbol? overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+            {
+                AddImplementation(overridden.OriginalDefinition, method);
+            }
+        }
+
+        // Interface members: resolved once per type (not per method), kept when the implementation has a summary.
+        foreach (INamedTypeSymbol type in types)
+        {
+            foreach (INamedTypeSymbol @interface in type.AllInterfaces)
+            {
+                if (!@interface.Locations.Any(l => l.IsInSource))
+                {
+                    // Calls through metadata interfaces (IDisposable, IEnumerable, ...) are not followed.
+                    continue;
+                }
+
+                foreach (ISymbol member in @interface.GetMembers())
+                {
+                    foreach (IMethodSymbol interfaceMethod in AccessorsOrSelf(member))
+                    {
+                        if (type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
+                            && _summaries.ContainsKey(implementation.OriginalDefinition))
+                        {
+                            AddImplementation(interfaceMethod.OriginalDefinition, implementation.OriginalDefinition);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<IMethodSymbol> AccessorsOrSelf(ISymbol member)
+    {
+        switch (member)
+        {
+            case IMethodSymbol method:
+                yield return method;
+                break;
+            case IPropertySymbol property:
+                if (property.GetMethod is not null)
+                {
+                    yield return property.GetMethod;
+                }
+
+                if (property.SetMethod is not null)
+                {
+                    yield return property.SetMethod;
+                }
+
+                break;
+            case IEventSymbol @event:
+                if (@event.AddMethod is not null)
+                {
+                    yield return @event.AddMethod;
+                }
+
+                if (@event.RemoveMethod is not null)
+                {
+                    yield return @event.RemoveMethod;
+                }
+
+                break;
+        }
+    }
+
+    private void AddImplementation(IMethodSymbol member, IMethodSymbol implementation)
+    {
+        if (!_implementations.TryGetValue(member, out List<IMethodSymbol>? list))
+        {
+            list = new List<IMethodSymbol>();
+            _implementations.Add(member, list);
+        }
+
+        list.Add(implementation);
+    }
+
+    private IReadOnlyList<IMethodSymbol> Targets(CallSite call)
+    {
+        if (!_targets.TryGetValue(call, out List<IMethodSymbol>? targets))
+        {
+            targets = ResolveTargets(call).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToList();
+            _targets.Add(call, targets);
+        }
+
+        return targets;
+    }
+
+    private IEnumerable<IMethodSymbol> ResolveTargets(CallSite call)
+    {
+        if (call.Target is { } target)
+        {
+            if (_summaries.ContainsKey(target))
+            {
+                yield return target;
+            }
+
+            if (_implementations.TryGetValue(target, out List<IMethodSymbol>? implementations) && implementations.Count <= MaxDispatchTargets)
+            {
+                // Beyond MaxDispatchTargets implementations a call is too polymorphic to follow usefully
+                // (every edge would fan out to the whole hierarchy); such calls are not followed.
+                foreach (IMethodSymbol implementation in implementations)
+                {
+                    yield return implementation;
+                }
+            }
+        }
+        else if (call.DelegateSymbol is { } holder)
+        {
+            if (call.InConstructor && holder is IEventSymbol { IsStatic: false })
+            {
+                // An instance event raised by a constructor: nobody outside can have subscribed to
+                // the object under construction yet (events are neither global nor timeless).
+                yield break;
+            }
+
+            foreach (IMethodSymbol bound in _model.GetBindings(holder).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
+            {
+                if (_summaries.ContainsKey(bound))
+                {
+                    yield return bound;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>OL0102 / OL0103: condition and Monitor uses without their lock; locks held on entry to each method.</summary>
+internal sealed partial class LockGraph
+{
+    // ----------------------------------------------------------------------------------------
+    // OL0102 / OL0103: condition and monitor use without the lock
+    // ----------------------------------------------------------------------------------------
+    private void FindConditionMisuse()
+    {
+        Dictionary<IMethodSymbol, HashSet<LockKey>?> entry = _entry;
+        foreach (MethodSummary summary in _summaries.Values)
+        {
+            foreach (ConditionUse use in summary.ConditionUses)
+            {
+                bool monitor = use.Kind is ConditionUseKind.MonitorWait or ConditionUseKind.MonitorPulse;
+                LockKey? required = monitor
+                    ? use.RequiredLock
+                    : use.RequiredLock is not null && _model.ConditionLocks.TryGetValue(use.RequiredLock.Symbol, out LockKey? bound) ? bound : null;
+                if (IsHeld(use.Held, required, monitor))
+                {
+                    continue;
+                }
+
+                HashSet<LockKey>? onEntry = entry.TryGetValue(summary.Method, out HashSet<LockKey>? set) ? set : null;
+                if (required is null ? onEntry is { Count: > 0 } || AnyHeldOnEntry(summary.Method) : onEntry?.Contains(required) == true)
+                {
+                    continue;
+                }
+
+                string what = use.Location.SourceTree?.GetText().ToString(use.Location.SourceSpan) ?? use.Display;
+                if (monitor)
+                {
+                    AddFinding(RuleIdentifiers.MonitorUsedWithoutLock, use.Location, ImmutableArray<Location>.Empty, use.Kind == ConditionUseKind.MonitorWait ? "Wait" : "Pulse", use.Display);
+                }
+                else
+                {
+                    AddFinding(RuleIdentifiers.ConditionUsedWithoutLock, use.Location, ImmutableArray<Location>.Empty, Shorten(what), required?.Display ?? "its lock");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether every caller in the compilation holds some lock (of any kind, method-local ones
+    /// included) when calling <paramref name="method"/>, directly or through its own callers: the
+    /// test for a wait whose condition's lock cannot be named.
+    /// </summary>
+    private bool AnyHeldOnEntry(IMethodSymbol method)
+    {
+        _anyHeld ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        return AnyHeldOnEntry(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), 0);
+    }
+
+    private bool AnyHeldOnEntry(IMethodSymbol method, HashSet<IMethodSymbol> visiting, int depth)
+    {
+        if (_anyHeld!.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        if (depth > 32 || _model.EscapedMethods.ContainsKey(method) || !_incoming!.TryGetValue(method, out List<(IMethodSymbol Caller, CallSite Call)>? callers))
+        {
+            return false;
+        }
+
+        if (!visiting.Add(method))
+        {
+            // A recursive call adds no new caller context.
+            return true;
+        }
+
+        bool all = true;
+        foreach ((IMethodSymbol caller, CallSite call) in callers)
+        {
+            if (call.Held.IsEmpty && !AnyHeldOnEntry(caller, visiting, depth + 1))
+            {
+                all = false;
+                break;
+            }
+        }
+
+        visiting.Remove(method);
+        _anyHeld[method] = all;
+        return all;
+    }
+
+    private static string Shorten(string text)
+    {
+        int paren = text.IndexOf('(');
+        return paren > 0 ? text.Substring(0, paren) : text;
+    }
+
+    private bool IsHeld(ImmutableArray<Hold> held, LockKey? required, bool monitor)
+    {
+        foreach (Hold hold in held)
+        {
+            if (monitor && hold.Kind is not (HoldKind.Monitor or HoldKind.ThreadingLock))
+            {
+                continue;
+            }
+
+            if (required is null || hold.Key.Equals(required))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Locks held on entry to each method: the intersection, over every call site in the compilation,
+    /// of the locks held there and on entry to the caller. Methods without known callers (entry points,
+    /// methods used as delegates) start with nothing held. Greatest fixpoint: null means "not yet bounded".
+    /// </summary>
+    private Dictionary<IMethodSymbol, HashSet<LockKey>?> ComputeEntryHolds()
+    {
+        var incoming = new Dictionary<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>>(SymbolEqualityComparer.Default);
+        foreach (MethodSummary summary in _summaries.Values)
+        {
+            foreach (CallSite call in summary.Calls)
+            {
+                foreach (IMethodSymbol target in Targets(call))
+                {
+                    if (!incoming.TryGetValue(target, out List<(IMethodSymbol, CallSite)>? list))
+                    {
+                        list = new List<(IMethodSymbol, CallSite)>();
+                        incoming.Add(target, list);
+                    }
+
+                    list.Add((summary.Method, call));
+                }
+            }
+        }
+
+        _incoming = incoming;
+        var entry = new Dictionary<IMethodSymbol, HashSet<LockKey>?>(SymbolEqualityComparer.Default);
+        foreach (IMethodSymbol method in _summaries.Keys)
+        {
+            bool root = !incoming.ContainsKey(method) || _model.EscapedMethods.ContainsKey(method);
+            entry[method] = root ? new HashSet<LockKey>() : null;
+        }
+
+        // Worklist: re-evaluate a method when the entry set of one of its callers shrank.
+        var callees = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        foreach (KeyValuePair<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>> target in incoming)
+        {
+            foreach ((IMethodSymbol caller, CallSite _) in target.Value)
+            {
+                if (!callees.TryGetValue(caller, out List<IMethodSymbol>? list))
+                {
+                    list = new List<IMethodSymbol>();
+                    callees.Add(caller, list);
+                }
+
+                list.Add(target.Key);
+            }
+        }
+
+        var work = new Queue<IMethodSymbol>(incoming.Keys);
+        var queued = new HashSet<IMethodSymbol>(incoming.Keys, SymbolEqualityComparer.Default);
+        int budget = 32 * (incoming.Count + 1);
+        while (work.Count > 0 && budget-- > 0)
+        {
+            IMethodSymbol method = work.Dequeue();
+            queued.Remove(method);
+            HashSet<LockKey>? current = entry.TryGetValue(method, out HashSet<LockKey>? c) ? c : null;
+            if (current is { Count: 0 })
+            {
+                continue;
+            }
+
+            HashSet<LockKey>? result = null;
+            foreach ((IMethodSymbol caller, CallSite call) in incoming[method])
+            {
+                HashSet<LockKey>? callerEntry = entry.TryGetValue(caller, out HashSet<LockKey>? e) ? e : new HashSet<LockKey>();
+                if (callerEntry is null)
+                {
+                    continue;
+                }
+
+                if (callerEntry.Count == 0 && !HasMutex(call.Held))
+                {
+                    result = new HashSet<LockKey>();
+                    break;
+                }
+
+                var atCall = new HashSet<LockKey>(callerEntry);
+                atCall.UnionWith(HeldKeys(call.Held));
+                if (result is null)
+                {
+                    result = atCall;
+                }
+                else
+                {
+                    result.IntersectWith(atCall);
+                }
+
+                if (result.Count == 0)
+                {
+                    break;
+                }
+            }
+
+            if (result is not null && (current is null || !current.SetEquals(result)))
+            {
+                entry[method] = result;
+                if (callees.TryGetValue(method, out List<IMethodSymbol>? next))
+                {
+                    foreach (IMethodSymbol callee in next)
+                    {
+                        if (queued.Add(callee))
+                        {
+                            work.Enqueue(callee);
+                        }
+                    }
+                }
+            }
+        }
+
+        return entry;
+    }
+}

@@ -1,0 +1,438 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>Per-method lock summaries: the locks each method acquires, directly or through calls, to a fixed point over the call graph.</summary>
+internal sealed partial class LockGraph
+{
+    // ----------------------------------------------------------------------------------------
+    // Transitive acquisitions (per-method summaries combined over the compilation)
+    // ----------------------------------------------------------------------------------------
+
+    /// <summary>A lock as one method sees it: its key and the access path of its object in that method's frame.</summary>
+    private readonly struct LockRef : IEquatable<LockRef>
+    {
+        public LockRef(LockKey key, AccessPath path)
+        {
+            Key = key;
+            Path = key.IsStatic ? AccessPath.Static : path;
+        }
+
+        public LockKey Key { get; }
+
+        public AccessPath Path { get; }
+
+        public bool Equals(LockRef other) => Key.Equals(other.Key) && Path.Equals(other.Path);
+
+        public override bool Equals(object? obj) => obj is LockRef other && Equals(other);
+
+        public override int GetHashCode() => (Key.GetHashCode() * 397) ^ Path.GetHashCode();
+    }
+
+    /// <summary>How a method comes to acquire a lock: directly, or through a call.</summary>
+    private sealed class AcquiredVia
+    {
+        public AcquiredVia(Hold hold, CallSite? call, IMethodSymbol? callee, bool onThis, bool isTry, AccessPath path, LockRef calleeRef, INamedTypeSymbol? thisType)
+        {
+            Hold = hold;
+            Call = call;
+            Callee = callee;
+            OnThis = onThis;
+            IsTry = isTry;
+            Path = path;
+            CalleeRef = calleeRef;
+            ThisType = thisType;
+        }
+
+        /// <summary>The acquisition at the end of the chain.</summary>
+        public Hold Hold { get; }
+
+        public CallSite? Call { get; }
+
+        public IMethodSymbol? Callee { get; }
+
+        /// <summary>The acquired lock belongs to this method's own object (or is static).</summary>
+        public bool OnThis { get; }
+
+        public bool IsTry { get; }
+
+        /// <summary>The lock's object in this method's frame.</summary>
+        public AccessPath Path { get; }
+
+        /// <summary>The same lock in the callee's frame (to follow the chain for messages).</summary>
+        public LockRef CalleeRef { get; }
+
+        /// <summary>
+        /// The acquisition happens only when this method's <c>this</c> is of this type (it came through
+        /// a virtual call on <c>this</c> dispatched to an override in a subclass); null: any.
+        /// </summary>
+        public INamedTypeSymbol? ThisType { get; }
+    }
+
+    /// <summary>
+    /// The locks each method acquires, directly or through calls, with each lock's object translated
+    /// into the method's own frame (receiver and arguments substituted at every call). Computed
+    /// callee-first over the strongly connected components of the call graph, and to a fixed point
+    /// inside each component whatever its size (a worklist; sets only grow and are capped at
+    /// <see cref="MaxAcquiredPerMethod"/>, paths are bounded, so it terminates). With
+    /// <paramref name="topOnly"/>, only those acquired while holding nothing itself (the ones a
+    /// caller's held locks come directly before; nested ones are ordered by the callee's own edges).
+    /// <paramref name="keep"/> restricts the keys tracked.
+    /// </summary>
+    private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
+    {
+        var methods = _summaries.Keys.ToList();
+        var indexOf = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
+        for (int i = 0; i < methods.Count; i++)
+        {
+            indexOf[methods[i]] = i;
+        }
+
+        // Filtered call graph: calls made while holding nothing (topOnly) or all calls.
+        var calls = new List<(CallSite Call, int Target)>[methods.Count];
+        var successors = new List<int>[methods.Count];
+        var callers = new List<int>[methods.Count];
+        for (int i = 0; i < methods.Count; i++)
+        {
+            calls[i] = new List<(CallSite, int)>();
+            successors[i] = new List<int>();
+            callers[i] = new List<int>();
+        }
+
+        for (int i = 0; i < methods.Count; i++)
+        {
+            foreach (CallSite call in _summaries[methods[i]].Calls)
+            {
+                if (topOnly && HasMutex(call.Held))
+                {
+                    continue;
+                }
+
+                foreach (IMethodSymbol target in Targets(call))
+                {
+                    if (indexOf.TryGetValue(target, out int t))
+                    {
+                        calls[i].Add((call, t));
+                        successors[i].Add(t);
+                        callers[t].Add(i);
+                    }
+                }
+            }
+        }
+
+        var sets = new Dictionary<LockRef, AcquiredVia>[methods.Count];
+        foreach (List<int> component in ComponentsCalleesFirst(successors))
+        {
+            var members = new HashSet<int>(component);
+            foreach (int m in component)
+            {
+                sets[m] = new Dictionary<LockRef, AcquiredVia>();
+                AddDirect(sets[m], _summaries[methods[m]], topOnly, keep);
+                foreach ((CallSite call, int target) in calls[m])
+                {
+                    if (!members.Contains(target))
+                    {
+                        Merge(sets[m], sets[target], call, methods[target]);
+                    }
+                }
+            }
+
+            if (component.Count == 1 && !successors[component[0]].Contains(component[0]))
+            {
+                continue;
+            }
+
+            // A recursive component of any size: a worklist to the fixed point (no collapsing).
+            var work = new Queue<int>(component);
+            var queued = new HashSet<int>(component);
+            while (work.Count > 0)
+            {
+                int m = work.Dequeue();
+                queued.Remove(m);
+                bool changed = false;
+                foreach ((CallSite call, int target) in calls[m])
+                {
+                    if (members.Contains(target))
+                    {
+                        changed |= Merge(sets[m], sets[target], call, methods[target]);
+                    }
+                }
+
+                if (changed)
+                {
+                    foreach (int caller in callers[m])
+                    {
+                        if (members.Contains(caller) && queued.Add(caller))
+                        {
+                            work.Enqueue(caller);
+                        }
+                    }
+                }
+            }
+        }
+
+        for (int i = 0; i < methods.Count; i++)
+        {
+            acquired[methods[i]] = sets[i];
+        }
+    }
+
+    private void AddDirect(Dictionary<LockRef, AcquiredVia> set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
+    {
+        foreach (Acquisition acquisition in summary.Acquisitions)
+        {
+            if (!IsMutex(acquisition.Lock) || (topOnly && HasMutex(acquisition.Held)) || (keep is not null && !keep(acquisition.Lock.Key)))
+            {
+                continue;
+            }
+
+            var reference = new LockRef(acquisition.Lock.Key, acquisition.Lock.ObjectPath);
+            var via = new AcquiredVia(acquisition.Lock, null, null, acquisition.Lock.OnThis, acquisition.IsTry, reference.Path, reference, null);
+            if (!set.TryGetValue(reference, out AcquiredVia? existing))
+            {
+                if (set.Count < MaxAcquiredPerMethod)
+                {
+                    set[reference] = via;
+                }
+            }
+            else if (existing.IsTry && !via.IsTry)
+            {
+                set[reference] = via;
+            }
+        }
+    }
+
+    /// <summary>Adds what <paramref name="callee"/> acquires (<paramref name="from"/>) to its caller's set, translated through <paramref name="call"/>.</summary>
+    private bool Merge(Dictionary<LockRef, AcquiredVia> into, Dictionary<LockRef, AcquiredVia>? from, CallSite call, IMethodSymbol callee)
+    {
+        if (from is null || ReferenceEquals(into, from))
+        {
+            return false;
+        }
+
+        bool fields = _model.Settings.Identity == IdentityLevel.Fields;
+        INamedTypeSymbol? dispatched = DispatchedType(call, callee);
+        bool changed = false;
+        foreach (KeyValuePair<LockRef, AcquiredVia> entry in from)
+        {
+            // The callee's `this` constraint (and a dispatch below the receiver's static type) must fit the receiver.
+            INamedTypeSymbol? constraint = entry.Value.ThisType ?? dispatched;
+            INamedTypeSymbol? callerConstraint = null;
+            if (constraint is not null && !fields)
+            {
+                ITypeSymbol? receiverType = call.ReceiverType;
+                if (receiverType is not null && !Compatible(constraint, receiverType))
+                {
+                    continue;
+                }
+
+                if (call.ReceiverPath.Root == PathRoot.This && call.ReceiverPath.Members.IsEmpty
+                    && receiverType is INamedTypeSymbol callerType && DerivesFrom(constraint, callerType) && !SymbolEqualityComparer.Default.Equals(constraint, callerType))
+                {
+                    callerConstraint = constraint;
+                }
+            }
+
+            AccessPath path = entry.Key.Key.IsStatic ? AccessPath.Static : call.Translate(entry.Key.Path);
+            if (path.Root == PathRoot.Fresh && !fields)
+            {
+                // A lock of an object the caller has just created: no other flow can hold it yet.
+                continue;
+            }
+
+            var reference = new LockRef(entry.Key.Key, fields ? AccessPath.Unknown : path);
+            bool onThis = entry.Key.Key.IsStatic || (entry.Value.OnThis && call.Receiver == CallReceiver.This);
+            if (!into.TryGetValue(reference, out AcquiredVia? existing))
+            {
+                if (into.Count >= MaxAcquiredPerMethod)
+                {
+                    continue;
+                }
+            }
+            else if (!(existing.IsTry && !entry.Value.IsTry) && !(onThis && !existing.OnThis && existing.Callee is not null)
+                && !(existing.ThisType is not null && callerConstraint is null))
+            {
+                continue;
+            }
+
+            into[reference] = new AcquiredVia(entry.Value.Hold, call, callee, onThis, entry.Value.IsTry, reference.Path, entry.Key, callerConstraint);
+            changed = true;
+        }
+
+        return changed;
+    }
+
+    /// <summary>For a virtual call resolved to an override below the receiver's static type: that override's type.</summary>
+    private static INamedTypeSymbol? DispatchedType(CallSite call, IMethodSymbol callee)
+    {
+        if (call.Target is null || SymbolEqualityComparer.Default.Equals(call.Target, callee) || callee.ContainingType is null)
+        {
+            return null;
+        }
+
+        return call.ReceiverType is INamedTypeSymbol receiver && !SymbolEqualityComparer.Default.Equals(receiver.OriginalDefinition, callee.ContainingType.OriginalDefinition)
+            ? callee.ContainingType.OriginalDefinition
+            : null;
+    }
+
+    /// <summary>An object of static type <paramref name="receiver"/> can be a <paramref name="constraint"/>.</summary>
+    private static bool Compatible(INamedTypeSymbol constraint, ITypeSymbol receiver)
+        => receiver is not INamedTypeSymbol named || named.TypeKind == TypeKind.Interface || constraint.TypeKind == TypeKind.Interface
+            || DerivesFrom(constraint, named) || DerivesFrom(named, constraint);
+
+    private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
+    {
+        for (INamedTypeSymbol? t = type.OriginalDefinition; t is not null; t = t.BaseType?.OriginalDefinition)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t, baseType.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Strongly connected components, each emitted after every component it calls (iterative Tarjan).</summary>
+    private static List<List<int>> ComponentsCalleesFirst(List<int>[] successors)
+    {
+        int[] component = StronglyConnectedComponents(successors);
+        int count = component.Length == 0 ? 0 : component.Max() + 1;
+        var result = new List<List<int>>(count);
+        for (int i = 0; i < count; i++)
+        {
+            result.Add(new List<int>());
+        }
+
+        for (int node = 0; node < component.Length; node++)
+        {
+            result[component[node]].Add(node);
+        }
+
+        // Tarjan numbers components in reverse topological order: callees get lower numbers.
+        return result;
+    }
+
+    /// <summary>
+    /// Keys whose full transitive acquisition matters beyond the order graph: ranked locks (OL0002),
+    /// non-reentrant locks held at a call (OL0006), locks held at a call on another instance (OL0003).
+    /// </summary>
+    private HashSet<LockKey> InterestingKeys()
+    {
+        var keys = new HashSet<LockKey>();
+        foreach (MethodSummary summary in _summaries.Values)
+        {
+            foreach (Acquisition acquisition in summary.Acquisitions)
+            {
+                if (RankOf(acquisition.Lock.Key) is not null)
+                {
+                    keys.Add(acquisition.Lock.Key);
+                }
+            }
+
+            foreach (CallSite call in summary.Calls)
+            {
+                foreach (Hold hold in call.Held)
+                {
+                    if (!hold.IsReentrant || call.Receiver == CallReceiver.ParameterOrLocal || RankOf(hold.Key) is not null)
+                    {
+                        keys.Add(hold.Key);
+                    }
+                }
+            }
+        }
+
+        return keys;
+    }
+
+    private bool IsMutex(Hold hold)
+    {
+        if (hold.Key.Kind == LockKeyKind.Local)
+        {
+            return false;
+        }
+
+        if (hold.Kind != HoldKind.Semaphore)
+        {
+            return true;
+        }
+
+        if (!_semaphoreIsMutex.TryGetValue(hold.Key, out bool mutex))
+        {
+            mutex = _model.IsMutex(hold);
+            _semaphoreIsMutex[hold.Key] = mutex;
+        }
+
+        return mutex;
+    }
+
+    private int? RankOf(LockKey key)
+    {
+        if (!_ranks.TryGetValue(key, out int? rank))
+        {
+            rank = _model.GetDeclaredRank(key);
+            _ranks[key] = rank;
+        }
+
+        return rank;
+    }
+
+    private bool HasMutex(ImmutableArray<Hold> held)
+    {
+        foreach (Hold hold in held)
+        {
+            if (IsMutex(hold))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>"A() → B() → C()" from a call in <paramref name="caller"/> to where <paramref name="lockRef"/> (in the callee's frame) is acquired.</summary>
+    private string DescribePath(IMethodSymbol caller, IMethodSymbol callee, LockRef lockRef, bool top = false)
+    {
+        Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired = top ? _topAcquired : _acquired;
+        var builder = new StringBuilder(Display(caller));
+        IMethodSymbol current = callee;
+        LockRef reference = lockRef;
+        for (int step = 0; step < MaxPathSteps; step++)
+        {
+            builder.Append(" → ").Append(Display(current));
+            if (!acquired.TryGetValue(current, out Dictionary<LockRef, AcquiredVia>? map)
+                || !map.TryGetValue(reference, out AcquiredVia? via) || via.Callee is null)
+            {
+                break;
+            }
+
+            current = via.Callee;
+            reference = via.CalleeRef;
+        }
+
+        return builder.ToString();
+    }
+
+    public static string Display(IMethodSymbol method)
+    {
+        switch (method.MethodKind)
+        {
+            case MethodKind.AnonymousFunction:
+                return "lambda in " + (method.ContainingSymbol is IMethodSymbol outer ? Display(outer) : method.ContainingSymbol?.Name);
+            case MethodKind.LocalFunction:
+                return (method.ContainingSymbol is IMethodSymbol container ? Display(container) : string.Empty) + "." + method.Name + "()";
+            case MethodKind.PropertyGet or MethodKind.PropertySet:
+                return method.ContainingType?.Name + "." + method.AssociatedSymbol?.Name + (method.MethodKind == MethodKind.PropertyGet ? ".get" : ".set");
+            case MethodKind.Constructor:
+                return "new " + method.ContainingType?.Name + "()";
+            default:
+                return method.ContainingType?.Name + "." + method.Name + "()";
+        }
+    }
+}

@@ -1,0 +1,253 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>Releases, condition-variable and Monitor Wait/Pulse uses, and the predicate-loop test of OL0101.</summary>
+internal sealed partial class MethodWalker
+{
+    // ----------------------------------------------------------------------------------------
+    // Releases and condition uses
+    // ----------------------------------------------------------------------------------------
+    private bool TryRelease(IInvocationOperation invocation, ref ImmutableArray<Hold> state)
+    {
+        IMethodSymbol method = invocation.TargetMethod;
+        INamedTypeSymbol? type = method.ContainingType;
+        IOperation? target = null;
+        if (KnownTypes.Is(type, _types.Monitor) && method.Name == "Exit" && invocation.Arguments.Length == 1)
+        {
+            target = invocation.Arguments[0].Value;
+        }
+        else if ((KnownTypes.Is(type, _types.ThreadingLock) && method.Name == "Exit")
+            || (KnownTypes.Is(type, _types.SemaphoreSlim) && method.Name == "Release")
+            || (KnownTypes.Is(type, _types.ReaderWriterLockSlim) && method.Name is "ExitWriteLock" or "ExitUpgradeableReadLock")
+            || (KnownTypes.Is(type, _types.Mutex) && method.Name == "ReleaseMutex")
+            || (method.Name == "Release" && LibraryLocks.IsFlowReleased(type)))
+        {
+            target = invocation.Instance;
+        }
+        else if (method.Name is "Dispose" or "DisposeAsync" && invocation.Instance is not null && Unwrap(invocation.Instance) is ILocalReferenceOperation scope)
+        {
+            int index = LastIndex(state, h => SymbolEqualityComparer.Default.Equals(h.ScopeLocal, scope.Local));
+            if (index >= 0)
+            {
+                state = state.RemoveAt(index);
+                return true;
+            }
+
+            return false;
+        }
+
+        if (target is null)
+        {
+            return false;
+        }
+
+        if (TryResolveLock(target, 0, out LockKey? key, out string instance, out _))
+        {
+            int index = LastIndex(state, h => h.Key.Equals(key) && h.Instance == instance);
+            if (index < 0)
+            {
+                index = LastIndex(state, h => h.Key.Equals(key));
+            }
+
+            if (index >= 0)
+            {
+                state = state.RemoveAt(index);
+            }
+        }
+
+        return true;
+    }
+
+    private static int LastIndex(ImmutableArray<Hold> state, Func<Hold, bool> predicate)
+    {
+        for (int i = state.Length - 1; i >= 0; i--)
+        {
+            if (predicate(state[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private bool TryConditionUse(IInvocationOperation invocation, ImmutableArray<Hold> state)
+    {
+        IMethodSymbol method = invocation.TargetMethod;
+        INamedTypeSymbol? type = method.ContainingType;
+        ConditionUseKind kind;
+        IOperation? target;
+        if (KnownTypes.Is(type, _types.Monitor) && invocation.Arguments.Length >= 1)
+        {
+            switch (method.Name)
+            {
+                case "Wait":
+                    kind = ConditionUseKind.MonitorWait;
+                    break;
+                case "Pulse" or "PulseAll":
+                    kind = ConditionUseKind.MonitorPulse;
+                    break;
+                default:
+                    return false;
+            }
+
+            target = invocation.Arguments[0].Value;
+        }
+        else if (KnownTypes.Is(type, _types.OrderedCondition) && invocation.Instance is not null
+            && Unwrap(invocation.Instance) is not IInstanceReferenceOperation)
+        {
+            // (Calls on the condition's own `this` are its implementation, e.g. WaitFor built on Wait.)
+            switch (method.Name)
+            {
+                case "Wait" or "WaitAsync" or "WaitFor" or "WaitForAsync":
+                    kind = ConditionUseKind.OrderedWait;
+                    break;
+                case "Notify" or "NotifyAll":
+                    kind = ConditionUseKind.OrderedNotify;
+                    break;
+                default:
+                    return false;
+            }
+
+            target = invocation.Instance;
+        }
+        else
+        {
+            return false;
+        }
+
+        LockKey? key = TryResolveLock(target, 0, out LockKey? resolved, out string instance, out _) ? resolved : null;
+        _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), _inherited.IsEmpty ? state : _inherited.AddRange(state), invocation.Syntax.GetLocation()));
+
+        if (method.Name is "Wait" or "WaitAsync" && ResultDiscarded(invocation) && !IsInPredicateLoop(invocation))
+        {
+            _findings.Add(new LocalFinding(
+                RuleIdentifiers.WaitNotInPredicateLoop,
+                invocation.Syntax.GetLocation(),
+                ImmutableArray<Location>.Empty,
+                ImmutableDictionary<string, string?>.Empty.Add("Api", kind == ConditionUseKind.MonitorWait ? "Monitor" : "OrderedCondition"),
+                target.Syntax.ToString() + "." + method.Name));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// True when a wait's result (the bool of a timed wait) is thrown away: the statement is the
+    /// wait itself (or a discard). Code that consumes the result (asserts it, branches on it, returns
+    /// it) is deciding what a wake-up means and is left alone.
+    /// </summary>
+    private static bool ResultDiscarded(IOperation invocation)
+    {
+        if (invocation is IInvocationOperation { TargetMethod.Name: "WaitAsync" } && Parent(invocation) is not IAwaitOperation)
+        {
+            // A task that is never awaited is not a wait (argument-validation tests, fire-and-forget).
+            return false;
+        }
+
+        IOperation current = invocation;
+        while (current.Parent is IAwaitOperation or IConversionOperation or IParenthesizedOperation
+            || (current.Parent is IConditionalOperation conditional && !ReferenceEquals(conditional.Condition, current) && conditional.Type is not null))
+        {
+            current = current.Parent!;
+        }
+
+        return current.Parent switch
+        {
+            IExpressionStatementOperation => true,
+            ISimpleAssignmentOperation { Target: IDiscardOperation } => true,
+            _ => false,
+        };
+    }
+
+    private static IOperation? Parent(IOperation operation)
+    {
+        IOperation? parent = operation.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent;
+    }
+
+    /// <summary>
+    /// A wait is in a predicate loop when its innermost enclosing loop re-tests a condition: a while/do
+    /// loop with a non-constant condition (or a constant one left by a guarded break/return), whose body
+    /// does not itself notify (a loop that notifies and waits in turn is a hand-off, not a predicate loop).
+    /// Counting for loops and foreach loops are not predicate loops.
+    /// </summary>
+    private static bool IsInPredicateLoop(IOperation operation)
+    {
+        for (IOperation? parent = operation.Parent; parent is not null; parent = parent.Parent)
+        {
+            switch (parent)
+            {
+                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    return false;
+                case IWhileLoopOperation whileLoop:
+                    bool constantTrue = whileLoop.Condition is null || whileLoop.Condition.ConstantValue is { HasValue: true, Value: true };
+                    if (constantTrue && !HasGuardedExit(whileLoop.Body))
+                    {
+                        return false;
+                    }
+
+                    return !Notifies(whileLoop.Body);
+                case IForLoopOperation forLoop:
+                    if (forLoop.Condition is null || IsCountingCondition(forLoop))
+                    {
+                        return false;
+                    }
+
+                    return !Notifies(forLoop.Body);
+                case ILoopOperation:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCountingCondition(IForLoopOperation forLoop)
+    {
+        var loopLocals = new HashSet<ILocalSymbol>(forLoop.Locals, SymbolEqualityComparer.Default);
+        bool usesOther = false;
+        foreach (IOperation node in forLoop.Condition!.DescendantsAndSelf())
+        {
+            switch (node)
+            {
+                case ILocalReferenceOperation local when !loopLocals.Contains(local.Local):
+                case IFieldReferenceOperation { Field.IsConst: false }:
+                case IPropertyReferenceOperation:
+                case IInvocationOperation:
+                    usesOther = true;
+                    break;
+            }
+        }
+
+        return !usesOther;
+    }
+
+    private static bool HasGuardedExit(IOperation body)
+    {
+        foreach (IOperation node in body.DescendantsAndSelf())
+        {
+            if (node is IConditionalOperation conditional
+                && conditional.WhenTrue.DescendantsAndSelf().Any(n => n is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Notifies(IOperation body)
+        => body.DescendantsAndSelf().Any(n => n is IInvocationOperation { TargetMethod.Name: "Pulse" or "PulseAll" or "Notify" or "NotifyAll" });
+}

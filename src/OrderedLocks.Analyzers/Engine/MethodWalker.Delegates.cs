@@ -1,0 +1,289 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>Calls, delegates and declarations: call sites, what delegates, fields and locals are bound to, ranks and semaphore counts.</summary>
+internal sealed partial class MethodWalker
+{
+    // ----------------------------------------------------------------------------------------
+    // Calls, delegates, declarations
+    // ----------------------------------------------------------------------------------------
+    private void AddCall(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> state, Location location, CallReceiver receiver = CallReceiver.Other,
+        IOperation? instance = null, ImmutableArray<IArgumentOperation> arguments = default, bool constructor = false)
+    {
+        if (target is not null)
+        {
+            target = target.ReducedFrom ?? target;
+            target = target.OriginalDefinition;
+
+            // Only calls the model can follow: source methods, or virtual/interface members that source may implement.
+            bool inSource = target.Locations.Any(l => l.IsInSource);
+            if (!inSource)
+            {
+                return;
+            }
+        }
+
+        // Where the callee's `this` and parameters are in this method's frame (lock identity through calls).
+        AccessPath receiverPath = constructor ? AccessPath.Fresh
+            : target is { IsStatic: true } ? AccessPath.Static
+            : target is null && delegateSymbol is not null ? AccessPath.Of(PathRoot.Local, delegateSymbol) // a delegate's target object: named, not known
+            : target is null ? AccessPath.Unknown
+            : PathOf(instance, 0);
+        if (constructor)
+        {
+            receiver = CallReceiver.Fresh;
+        }
+        else if (receiverPath.Root == PathRoot.Fresh)
+        {
+            receiver = CallReceiver.Fresh;
+        }
+
+        ITypeSymbol? receiverType = instance is null ? _current.Method.ContainingType : Unwrap(instance).Type;
+        ImmutableArray<AccessPath> argumentPaths = ImmutableArray<AccessPath>.Empty;
+        if (target is not null && !arguments.IsDefaultOrEmpty)
+        {
+            AccessPath[] paths = Enumerable.Repeat(AccessPath.Unknown, target.Parameters.Length).ToArray();
+            foreach (IArgumentOperation argument in arguments)
+            {
+                if (argument.Parameter is { } parameter && parameter.Ordinal < paths.Length && argument.ArgumentKind == ArgumentKind.Explicit)
+                {
+                    paths[parameter.Ordinal] = PathOf(argument.Value, 0);
+                }
+            }
+
+            argumentPaths = paths.ToImmutableArray();
+        }
+
+        _current.Calls.Add(new CallSite(target, delegateSymbol, receiverIsThis, state, location, receiverIsThis && !constructor ? CallReceiver.This : receiver)
+        {
+            ReceiverPath = receiverPath,
+            ArgumentPaths = argumentPaths,
+            ReceiverType = receiverType,
+            InConstructor = _current.Method.MethodKind == MethodKind.Constructor,
+        });
+    }
+
+    private void RecordPropertyAccess(IPropertyReferenceOperation property, ImmutableArray<Hold> state)
+    {
+        bool isWrite = property.Parent is IAssignmentOperation assignment && ReferenceEquals(assignment.Target, property);
+        bool isRead = !isWrite || property.Parent is ICompoundAssignmentOperation or ICoalesceAssignmentOperation;
+        bool receiverIsThis = IsThisReceiver(property.Instance);
+        Location location = property.Syntax.GetLocation();
+        if (isRead && property.Property.GetMethod is { } getter)
+        {
+            AddCall(getter, null, receiverIsThis, state, location, ReceiverKindOf(property.Instance), property.Instance);
+        }
+
+        if (isWrite && property.Property.SetMethod is { } setter)
+        {
+            AddCall(setter, null, receiverIsThis, state, location, ReceiverKindOf(property.Instance), property.Instance);
+        }
+    }
+
+    private void RecordInitializer(IOperation initializer, ISymbol owner)
+    {
+        IOperation? value = initializer switch
+        {
+            IFieldInitializerOperation field => field.Value,
+            IPropertyInitializerOperation property => property.Value,
+            _ => null,
+        };
+
+        if (value is null)
+        {
+            return;
+        }
+
+        IEnumerable<ISymbol> targets = initializer switch
+        {
+            IFieldInitializerOperation field => field.InitializedFields,
+            IPropertyInitializerOperation property => property.InitializedProperties,
+            _ => Enumerable.Empty<ISymbol>(),
+        };
+
+        foreach (ISymbol target in targets.DefaultIfEmpty(owner))
+        {
+            RecordDeclaration(target, value);
+        }
+    }
+
+    private void RecordAssignment(IOperation target, IOperation value)
+    {
+        switch (Unwrap(target))
+        {
+            case IFieldReferenceOperation field:
+                RecordDeclaration(field.Field, value);
+                break;
+            case IPropertyReferenceOperation property:
+                RecordDeclaration(property.Property, value);
+                break;
+            case IEventReferenceOperation eventReference:
+                Bind(eventReference.Event, value);
+                break;
+            case ILocalReferenceOperation local:
+                _aliases.Remove(local.Local);
+                _freshLocals.Remove(local.Local);
+                Bind(local.Local, value);
+                break;
+            case IParameterReferenceOperation parameter:
+                Bind(parameter.Parameter, value);
+                break;
+        }
+    }
+
+    private void RecordLocal(ILocalSymbol local, IOperation value)
+    {
+        IOperation unwrapped = Unwrap(value);
+        _freshLocals.Remove(local);
+        if (unwrapped is IFieldReferenceOperation or IPropertyReferenceOperation { Arguments.Length: 0 } or IArrayElementReferenceOperation or ILocalReferenceOperation
+            or IInvocationOperation { Arguments.Length: 0 })
+        {
+            _aliases[local] = unwrapped;
+        }
+        else if (unwrapped is IObjectCreationOperation)
+        {
+            _freshLocals.Add(local);
+        }
+
+        Bind(local, value);
+    }
+
+    /// <summary>Records what a field or property is created as: semaphore counts, ranks, condition locks, delegates.</summary>
+    private void RecordDeclaration(ISymbol member, IOperation value)
+    {
+        IOperation unwrapped = Unwrap(value);
+        if (unwrapped is IObjectCreationOperation creation)
+        {
+            ITypeSymbol? type = creation.Type;
+            if (KnownTypes.Is(type, _types.SemaphoreSlim))
+            {
+                int count = creation.Arguments.Length > 0 && creation.Arguments[0].Value.ConstantValue is { HasValue: true, Value: int initial } ? initial : -1;
+                _model.SemaphoreCounts.GetOrAdd(member.OriginalDefinition, static _ => new System.Collections.Concurrent.ConcurrentBag<int>()).Add(count);
+            }
+            else if (_types.IsOrderedLockType(type))
+            {
+                foreach (IArgumentOperation argument in creation.Arguments)
+                {
+                    if (argument.Parameter?.Name == "rank" && argument.ArgumentKind == ArgumentKind.Explicit
+                        && RankConstants.ValueOf(argument.Value) is int rank && rank != 0)
+                    {
+                        _model.CreationRanks[member.OriginalDefinition] = rank;
+                    }
+                }
+            }
+            else if (KnownTypes.Is(type, _types.OrderedCondition) && creation.Arguments.Length > 0
+                && TryResolveLock(creation.Arguments[0].Value, 0, out LockKey? key, out _, out _))
+            {
+                _model.ConditionLocks[member.OriginalDefinition] = key!;
+            }
+        }
+
+        Bind(member, value);
+    }
+
+    private void Bind(ISymbol holder, IOperation? value)
+    {
+        if (value is null || holder is not (IFieldSymbol or IPropertySymbol or IEventSymbol or ILocalSymbol or IParameterSymbol))
+        {
+            return;
+        }
+
+        foreach (IMethodSymbol target in DelegateTargets(value, 0))
+        {
+            _model.AddBinding(holder, target);
+        }
+    }
+
+    private IEnumerable<IMethodSymbol> DelegateTargets(IOperation value, int depth)
+    {
+        IOperation unwrapped = Unwrap(value);
+        if (unwrapped is IDelegateCreationOperation delegateCreation)
+        {
+            unwrapped = Unwrap(delegateCreation.Target);
+        }
+
+        switch (unwrapped)
+        {
+            case IAnonymousFunctionOperation lambda:
+                yield return lambda.Symbol;
+                break;
+            case IMethodReferenceOperation methodReference:
+                yield return methodReference.Method.OriginalDefinition;
+                break;
+            case ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation when depth < MaxAliasDepth:
+                ISymbol? holder = DelegateHolder(unwrapped);
+                if (holder is not null)
+                {
+                    foreach (IMethodSymbol target in _model.GetBindings(holder))
+                    {
+                        yield return target;
+                    }
+                }
+
+                break;
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } combine when depth < MaxAliasDepth:
+                foreach (IMethodSymbol target in DelegateTargets(combine.LeftOperand, depth + 1).Concat(DelegateTargets(combine.RightOperand, depth + 1)))
+                {
+                    yield return target;
+                }
+
+                break;
+        }
+    }
+
+    private void RecordDelegateArguments(IInvocationOperation invocation)
+    {
+        foreach (IArgumentOperation argument in invocation.Arguments)
+        {
+            if (argument.Parameter is { Type.TypeKind: TypeKind.Delegate } parameter && parameter.Locations.Any(l => l.IsInSource))
+            {
+                Bind(parameter.OriginalDefinition, argument.Value);
+            }
+        }
+    }
+
+    private ISymbol? DelegateHolder(IOperation? receiver)
+    {
+        if (receiver is null)
+        {
+            return null;
+        }
+
+        receiver = Unwrap(receiver);
+        if (receiver is IConditionalAccessInstanceOperation && _conditionalAccesses.Count > 0)
+        {
+            receiver = Unwrap(_conditionalAccesses.Peek().Operation);
+        }
+
+        return receiver switch
+        {
+            IEventReferenceOperation e => e.Event.OriginalDefinition,
+            IFieldReferenceOperation f => f.Field.OriginalDefinition,
+            IPropertyReferenceOperation p => p.Property.OriginalDefinition,
+            ILocalReferenceOperation l => l.Local,
+            IParameterReferenceOperation p => p.Parameter.OriginalDefinition,
+            _ => null,
+        };
+    }
+
+    private static ISymbol? DeclaredLocalOf(IOperation invocation)
+    {
+        IOperation? parent = invocation.Parent;
+        while (parent is IConversionOperation or IAwaitOperation or IParenthesizedOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            _ => null,
+        };
+    }
+}
