@@ -133,7 +133,7 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
     }
 
     [Fact]
-    public void TestingPackage_ShipsBuildTransitiveTargets_AndDependsOnCoyoteOnly()
+    public void TestingPackage_ShipsBuildTransitiveTargets_AndDependsOnCoyoteAndOrderedLocksOnly()
     {
         using ZipArchive zip = ZipFile.OpenRead(_consumer.PackagePath("OrderedLocks.Testing"));
         Assert.NotNull(zip.GetEntry("buildTransitive/OrderedLocks.Testing.targets"));
@@ -144,7 +144,9 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
         foreach (XElement group in groups)
         {
             var ids = group.Elements(ns + "dependency").Select(d => d.Attribute("id")!.Value).Order(StringComparer.Ordinal).ToArray();
-            Assert.Equal(new[] { "Microsoft.Coyote", "Microsoft.Coyote.Test" }, ids);
+            Assert.Equal(new[] { "Microsoft.Coyote", "Microsoft.Coyote.Test", "OrderedLocks" }, ids); // never Microsoft.Coyote.Tool (see docs/packaging.md)
+            string orderedLocks = group.Elements(ns + "dependency").Single(d => d.Attribute("id")!.Value == "OrderedLocks").Attribute("version")!.Value;
+            Assert.Contains(_consumer.Version, orderedLocks, StringComparison.Ordinal);
         }
 
         using ZipArchive runtime = ZipFile.OpenRead(_consumer.PackagePath("OrderedLocks"));
