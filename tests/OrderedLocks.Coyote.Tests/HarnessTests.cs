@@ -75,17 +75,17 @@ public sealed class HarnessTests
             Assert.NotNull(r.TestSource);
             Assert.StartsWith("HarnessTests.DepositAuditAbbaAsync at ", r.TestSource, StringComparison.Ordinal);
             Assert.Contains("HarnessTests.cs:", r.TestSource, StringComparison.Ordinal);
-            Assert.Contains("lock (audit)", r.TestSource, StringComparison.Ordinal);
+            Assert.Contains("Task.Run(accounts.DepositThenAudit)", r.TestSource, StringComparison.Ordinal);
             string report = r.FormatBugReport();
             Assert.Contains("deposit-audit (random): bug at iteration", report, StringComparison.Ordinal);
             Assert.Contains("Deadlock detected", report, StringComparison.Ordinal);
-            Assert.Contains("lock (audit)", report, StringComparison.Ordinal);
+            Assert.Contains("Task.Run(accounts.AuditThenDeposit)", report, StringComparison.Ordinal);
             Assert.Contains(r.TraceFile!, report, StringComparison.Ordinal);
 
             ReplayResult replay = CampaignRunner.ReplayFile(campaign, r.TraceFile!);
             Assert.True(replay.Reproduced);
             Assert.Contains("Deadlock detected", replay.ReadableTrace, StringComparison.Ordinal);
-            Assert.Contains("lock (audit)", replay.ReadableTrace, StringComparison.Ordinal);
+            Assert.Contains("Task.Run(accounts.DepositThenAudit)", replay.ReadableTrace, StringComparison.Ordinal);
         }
         finally
         {
@@ -106,15 +106,41 @@ public sealed class HarnessTests
         Assert.Equal("HarnessTests.LocalAsync", SourceLines.DisplayName(((Func<Task>)LocalAsync).Method));
     }
 
-    // ABBA on purpose: the campaign must find it (locks on locals: no compile-time identity, so OL0001 is silent).
     private static async Task DepositAuditAbbaAsync()
     {
-        object deposit = new();
-        object audit = new();
-        Task a = Task.Run(() => { lock (deposit) { lock (audit) { } } });
-        Task b = Task.Run(() => { lock (audit) { lock (deposit) { } } });
+        var accounts = new DepositAudit();
+        Task a = Task.Run(accounts.DepositThenAudit);
+        Task b = Task.Run(accounts.AuditThenDeposit);
         await Task.WhenAll(new[] { a, b });
     }
+
+#pragma warning disable OL0001 // ABBA deadlock on purpose: DepositThenAudit locks _deposit then _audit, AuditThenDeposit the reverse
+    private sealed class DepositAudit
+    {
+        private readonly object _deposit = new();
+        private readonly object _audit = new();
+
+        public void DepositThenAudit()
+        {
+            lock (_deposit)
+            {
+                lock (_audit)
+                {
+                }
+            }
+        }
+
+        public void AuditThenDeposit()
+        {
+            lock (_audit)
+            {
+                lock (_deposit)
+                {
+                }
+            }
+        }
+    }
+#pragma warning restore OL0001
 
     [Fact]
     public void UserTestMethod_CanBeRunAsCampaign()

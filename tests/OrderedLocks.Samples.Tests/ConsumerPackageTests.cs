@@ -133,18 +133,20 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
     }
 
     [Fact]
-    public void TestingPackage_ShipsBuildTransitiveTargets_AndDependsOnCoyoteOnly()
+    public void TestingPackage_ShipsBuildTransitiveTargets_AndDependsOnCoyoteAndOrderedLocksOnly()
     {
         using ZipArchive zip = ZipFile.OpenRead(_consumer.PackagePath("OrderedLocks.Testing"));
         Assert.NotNull(zip.GetEntry("buildTransitive/OrderedLocks.Testing.targets"));
         XElement metadata = Nuspec(zip);
         XNamespace ns = metadata.Name.Namespace;
         var groups = metadata.Element(ns + "dependencies")!.Elements(ns + "group").ToArray();
-        Assert.Equal(new[] { "net8.0", "net10.0" }, groups.Select(g => g.Attribute("targetFramework")!.Value));
+        Assert.Equal(new[] { "net10.0", "net8.0" }, groups.Select(g => g.Attribute("targetFramework")!.Value).Order(StringComparer.Ordinal));
         foreach (XElement group in groups)
         {
             var ids = group.Elements(ns + "dependency").Select(d => d.Attribute("id")!.Value).Order(StringComparer.Ordinal).ToArray();
-            Assert.Equal(new[] { "Microsoft.Coyote", "Microsoft.Coyote.Test" }, ids);
+            Assert.Equal(new[] { "Microsoft.Coyote", "Microsoft.Coyote.Test", "OrderedLocks" }, ids); // never Microsoft.Coyote.Tool (see docs/packaging.md)
+            string orderedLocks = group.Elements(ns + "dependency").Single(d => d.Attribute("id")!.Value == "OrderedLocks").Attribute("version")!.Value;
+            Assert.Contains(_consumer.Version, orderedLocks, StringComparison.Ordinal);
         }
 
         using ZipArchive runtime = ZipFile.OpenRead(_consumer.PackagePath("OrderedLocks"));
@@ -301,6 +303,7 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
         public const string RepositoryUrl = "https://github.com/orderedlocks/orderedlocks";
 
         private readonly string _dir = Repo.TempDirectory();
+        private readonly string _artifacts;
         private readonly Lazy<IReadOnlyList<Diagnostic>> _appBuild;
         private readonly Dictionary<string, string> _appRuns = new();
         private readonly Lazy<ConsumerTestRun> _testRun;
@@ -312,18 +315,29 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
             Directory.CreateDirectory(Root);
             VersionPrefix = Regex.Match(File.ReadAllText(Path.Combine(Repo.Root, "Directory.Build.props")), "<VersionPrefix>([^<]+)</VersionPrefix>").Groups[1].Value;
             Version = $"{VersionPrefix}-ci.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-            Commit = TryGitHead();
 
             // dotnet pack as a release would run it (a full build: SourceLink and deterministic paths
             // come from packing, not from CI=true), into a private artifacts folder so that nothing
-            // under src/*/bin changes while other test assemblies run.
-            string artifacts = Path.Combine(_dir, "artifacts");
-            foreach (string project in new[] { "src/OrderedLocks/OrderedLocks.csproj", "src/OrderedLocks.Testing/OrderedLocks.Testing.csproj" })
+            // under src/*/bin changes while other test assemblies run. The folder is inside the
+            // repository (artifacts/ is ignored by git) like a normal obj/: generated sources there
+            // get repository-relative paths too.
+            _artifacts = Path.Combine(Repo.Root, "artifacts", "consumer-test-" + Guid.NewGuid().ToString("N"));
+            try
             {
-                Dotnet.Run(Repo.Root, null, "pack", Path.Combine(Repo.Root, project), "-c", "Release", "--artifacts-path", artifacts, "-o", Feed, $"-p:VersionSuffix={Version[(VersionPrefix.Length + 1)..]}");
+                foreach (string project in new[] { "src/OrderedLocks/OrderedLocks.csproj", "src/OrderedLocks.Testing/OrderedLocks.Testing.csproj" })
+                {
+                    Dotnet.Run(Repo.Root, null, "pack", Path.Combine(Repo.Root, project), "-c", "Release", "--artifacts-path", _artifacts, "-o", Feed, $"-p:VersionSuffix={Version[(VersionPrefix.Length + 1)..]}");
+                }
+
+                ConsumerSources.Write(Root, Feed, Version, Readme("OrderedLocks"), Readme("OrderedLocks.Testing"));
+                Commit = TryGitHead(); // the commit the packs recorded (read after packing)
+            }
+            catch
+            {
+                Dispose(); // a failed setup leaves no artifacts folder, feed or cached test version behind
+                throw;
             }
 
-            ConsumerSources.Write(Root, Feed, Version, Readme("OrderedLocks"), Readme("OrderedLocks.Testing"));
             _appBuild = new Lazy<IReadOnlyList<Diagnostic>>(BuildApp);
             _testRun = new Lazy<ConsumerTestRun>(RunConsumerTests);
         }
@@ -377,6 +391,7 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
         public void Dispose()
         {
             TryDelete(_dir);
+            TryDelete(_artifacts);
             string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
                 ? custom
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");

@@ -6,7 +6,7 @@ namespace OrderedLocks.Samples.Tests;
 /// <summary>Runs dotnet (or another program) as an independent child process and returns its output.</summary>
 internal static class Dotnet
 {
-    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(6);
+    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Runs <c>dotnet args</c>; fails the test unless it exits with 0.</summary>
     internal static string Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
@@ -51,11 +51,12 @@ internal static class Dotnet
             info.ArgumentList.Add(arg);
         }
 
-        // The test host's MSBuild and test-platform settings must not leak into an independent build.
+        // The test host's MSBuild and test-platform settings must not leak into an independent build;
+        // nor may a roll-forward or Coyote setting: the shipped targets must work without any.
         foreach (string key in info.Environment.Keys.ToArray())
         {
             if (key.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
-                || key.StartsWith("DOTNET_ROLL_FORWARD", StringComparison.OrdinalIgnoreCase))
+                || key.StartsWith("DOTNET_ROLL_FORWARD", StringComparison.OrdinalIgnoreCase) || key.StartsWith("COYOTE", StringComparison.OrdinalIgnoreCase))
             {
                 info.Environment.Remove(key);
             }
@@ -63,7 +64,6 @@ internal static class Dotnet
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["COYOTE_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (KeyValuePair<string, string> pair in environment ?? new Dictionary<string, string>())
         {
             info.Environment[pair.Key] = pair.Value;
