@@ -224,11 +224,15 @@ public sealed class OrderedFileLockTests : IDisposable
         // be another flow's continuation run inline): AcquireAsync waits for it and completes once the
         // synchronous scope is released, here from another thread (docs/held-lock-tracking.md).
         var file = new OrderedFileLock(Path.Combine(_dir, "self-async.json"), checking: LockOrderChecking.Off);
-        LockScope held = file.Acquire();
-        Task<LockScope> attempt = file.AcquireAsync().AsTask();
+        LockScope held = default;
+        Task<LockScope> attempt = await Task.Run(() =>
+        {
+            held = file.Acquire();
+            return file.AcquireAsync().AsTask();
+        });
         await Task.Delay(200);
         Assert.False(attempt.IsCompleted, "AcquireAsync must wait behind the thread's synchronous hold");
-        await Task.Run(held.Dispose);
+        held.Dispose(); // released from another thread than the one that acquired it
         (await attempt.WaitAsync(TimeSpan.FromSeconds(30))).Dispose();
 
         // The same async flow re-acquiring is a self-deadlock, thrown before waiting.
