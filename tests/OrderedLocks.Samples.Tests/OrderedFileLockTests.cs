@@ -225,11 +225,13 @@ public sealed class OrderedFileLockTests : IDisposable
         // synchronous scope is released, here from another thread (docs/held-lock-tracking.md).
         var file = new OrderedFileLock(Path.Combine(_dir, "self-async.json"), checking: LockOrderChecking.Off);
         LockScope held = default;
-        Task<LockScope> attempt = await Task.Run(() =>
+        Task<LockScope>? pending = null;
+        await Task.Run(() =>
         {
             held = file.Acquire();
-            return file.AcquireAsync().AsTask();
+            pending = file.AcquireAsync().AsTask();
         });
+        Task<LockScope> attempt = pending!;
         await Task.Delay(200);
         Assert.False(attempt.IsCompleted, "AcquireAsync must wait behind the thread's synchronous hold");
         held.Dispose(); // released from another thread than the one that acquired it
