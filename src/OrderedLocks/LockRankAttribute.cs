@@ -2,8 +2,8 @@ namespace OrderedLocks;
 
 /// <summary>
 /// Declares the rank of a lock held in a field or property whose lock type has no rank of its own
-/// (a plain <see langword="object"/> used with <c>lock</c>, a <c>System.Threading.Lock</c>,
-/// a <see cref="SemaphoreSlim"/>, a <see cref="ReaderWriterLockSlim"/>): lower ranks are acquired first.
+/// (a plain <see langword="object"/> used with <c>lock</c>, a semaphore used as a mutex, or any other
+/// lock type the analyzer recognises; see docs/analyzers/OL0002.md): lower ranks are acquired first.
 /// </summary>
 /// <remarks>
 /// <para>The attribute is read only at compile time, by the OrderedLocks analyzer (rule OL0002

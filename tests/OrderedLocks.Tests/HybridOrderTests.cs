@@ -398,7 +398,7 @@ public sealed class HybridOrderTests
             using var start = new Barrier(2);
             Task<LockOrderException?> first = TestThreads.Run(() => Race(a, b, start));
             Task<LockOrderException?> second = TestThreads.Run(() => Race(b, a, start));
-            LockOrderException?[] errors = await Task.WhenAll(first, second).WaitAsync(TestTimeouts.Hang);
+            LockOrderException?[] errors = await Task.WhenAll(new[] { first, second }).WaitAsync(TestTimeouts.Hang);
 
             // Exactly one: the other flow goes on once the reported one has released its lock.
             LockOrderException reported = Assert.Single(errors, e => e is not null)!;
