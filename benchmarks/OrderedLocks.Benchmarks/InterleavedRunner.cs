@@ -62,7 +62,10 @@ internal static class InterleavedRunner
         var cases = type.GetMethods()
             .Select(m => (Method: m, Attribute: m.GetCustomAttribute<BenchmarkAttribute>()))
             .Where(c => c.Attribute is not null)
-            .Select(c => new Case(c.Attribute!.Description ?? c.Method.Name, c.Attribute.Baseline, c.Attribute.OperationsPerInvoke, ToAction(c.Method, instance)))
+            .Select(c => new Case(c.Attribute!.Description ?? c.Method.Name, c.Attribute.Baseline, c.Attribute.OperationsPerInvoke, ToAction(c.Method, instance))
+            {
+                Category = c.Method.GetCustomAttribute<BenchmarkCategoryAttribute>()?.Categories.FirstOrDefault() ?? string.Empty,
+            })
             .ToList();
         var overhead = new Case("(delegate call)", false, 1, static () => { });
         var all = cases.Append(overhead).ToList();
@@ -86,9 +89,6 @@ internal static class InterleavedRunner
         // only ever adds time, and subtracting a load-inflated median would bias the ratios.
         double overheadP10 = overhead.Percentile(0.1);
         double overheadMedian = overheadP10;
-        Case baseline = cases.First(c => c.Baseline);
-        double baseP10 = baseline.Net(0.1, overheadP10);
-        double baseMedian = baseline.Net(0.5, overheadMedian);
         Console.WriteLine();
         Console.WriteLine($"## {type.Name}");
         Console.WriteLine();
@@ -96,6 +96,10 @@ internal static class InterleavedRunner
         Console.WriteLine("|---|---:|---:|---:|---:|");
         foreach (Case c in cases)
         {
+            // A class grouped by category has one baseline per category (BenchmarkDotNet's rule).
+            Case baseline = cases.FirstOrDefault(b => b.Baseline && b.Category == c.Category) ?? cases.First(b => b.Baseline);
+            double baseP10 = baseline.Net(0.1, overheadP10);
+            double baseMedian = baseline.Net(0.5, overheadMedian);
             double p10 = c.Net(0.1, overheadP10);
             double median = c.Net(0.5, overheadMedian);
             Console.WriteLine($"| {c.Name}{(c.Baseline ? " (baseline)" : string.Empty)} | {Format(p10)} | {p10 / baseP10:F2} | {Format(median)} | {median / baseMedian:F2} |");
@@ -131,6 +135,8 @@ internal static class InterleavedRunner
         internal string Name { get; } = name;
 
         internal bool Baseline { get; } = baseline;
+
+        internal string Category { get; init; } = string.Empty;
 
         internal void Calibrate()
         {

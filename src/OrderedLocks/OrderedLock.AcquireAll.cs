@@ -174,32 +174,33 @@ public sealed partial class OrderedLock
 
     private static bool AcquireAllCore(ReadOnlySpan<OrderedLockBase> locks, string paramName, int timeoutMs, CancellationToken cancellationToken, out LockSetScope scope)
     {
-        // Sort into a buffer on the stack for small sets: the only allocation of a synchronous
-        // AcquireAll is then the scopes array the LockSetScope keeps for the release.
+        // Sort into a buffer on the stack; the member scopes go inline (one or two locks) or into
+        // the thread's reusable frame (up to eight): a synchronous AcquireAll of up to eight locks
+        // allocates nothing once the thread has done one.
         SmallLockBuffer buffer = default;
         Span<OrderedLockBase?> work = locks.Length <= SmallLockBuffer.Capacity ? buffer : new OrderedLockBase?[locks.Length];
         ReadOnlySpan<OrderedLockBase> sorted = SortDistinct(locks, work, paramName);
-        CheckSet(sorted);
+        HeldLocks.ThreadHolds holds = HeldLocks.CurrentThreadHoldsOrCreate;
+        CheckSet(sorted, holds);
         cancellationToken.ThrowIfCancellationRequested();
 
-        long deadline = Timeouts.Deadline(timeoutMs);
+        long deadline = timeoutMs == Timeout.Infinite ? long.MaxValue : Timeouts.Deadline(timeoutMs);
         if (sorted.Length <= 2)
         {
-            return AcquireSmallSet(sorted, deadline, cancellationToken, out scope);
+            return AcquireSmallSet(sorted, holds, deadline, cancellationToken, out scope);
         }
 
-        var scopes = new LockScope[sorted.Length];
+        LockSetScope.SetFrame? frame = sorted.Length <= LockSetScope.FrameCapacity ? LockSetScope.SetFrame.Rent(holds) : null;
+        LockScope[] scopes = frame?.Scopes ?? new LockScope[sorted.Length];
         int taken = 0;
         try
         {
             for (; taken < sorted.Length; taken++)
             {
-                LockScope one = sorted[taken].AcquireForSet(Timeouts.Remaining(deadline), cancellationToken, checkedByCaller: true);
+                LockScope one = AcquireMember(sorted[taken], holds, deadline, cancellationToken);
                 if (!one.IsAcquired)
                 {
-                    LockSetScope.ReleaseInReverse(scopes, taken);
-                    scope = default;
-                    return false;
+                    break;
                 }
 
                 scopes[taken] = one;
@@ -207,18 +208,37 @@ public sealed partial class OrderedLock
         }
         catch
         {
-            LockSetScope.ReleaseInReverse(scopes, taken);
+            Abandon(scopes, taken, frame);
             throw;
         }
 
-        scope = new LockSetScope(scopes);
+        if (taken < sorted.Length)
+        {
+            Abandon(scopes, taken, frame);
+            scope = default;
+            return false;
+        }
+
+        scope = frame is not null ? new LockSetScope(frame, taken) : new LockSetScope(scopes);
         return true;
+
+        static void Abandon(LockScope[] scopes, int taken, LockSetScope.SetFrame? frame)
+        {
+            try
+            {
+                LockSetScope.ReleaseInReverse(scopes.AsSpan(0, taken));
+            }
+            finally
+            {
+                frame?.Recycle(taken);
+            }
+        }
     }
 
-    // One or two locks: no array, the scopes live in the LockSetScope itself.
-    private static bool AcquireSmallSet(ReadOnlySpan<OrderedLockBase> sorted, long deadline, CancellationToken cancellationToken, out LockSetScope scope)
+    // One or two locks: the scopes live in the LockSetScope itself.
+    private static bool AcquireSmallSet(ReadOnlySpan<OrderedLockBase> sorted, HeldLocks.ThreadHolds holds, long deadline, CancellationToken cancellationToken, out LockSetScope scope)
     {
-        LockScope first = sorted[0].AcquireForSet(Timeouts.Remaining(deadline), cancellationToken, checkedByCaller: true);
+        LockScope first = AcquireMember(sorted[0], holds, deadline, cancellationToken);
         if (!first.IsAcquired)
         {
             scope = default;
@@ -234,7 +254,7 @@ public sealed partial class OrderedLock
         LockScope second;
         try
         {
-            second = sorted[1].AcquireForSet(Timeouts.Remaining(deadline), cancellationToken, checkedByCaller: true);
+            second = AcquireMember(sorted[1], holds, deadline, cancellationToken);
         }
         catch
         {
@@ -251,6 +271,16 @@ public sealed partial class OrderedLock
 
         scope = new LockSetScope(first, second);
         return true;
+    }
+
+    // The common kind directly (no virtual call, the thread's list already in hand); others virtually.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static LockScope AcquireMember(OrderedLockBase member, HeldLocks.ThreadHolds holds, long deadline, CancellationToken cancellationToken)
+    {
+        int remaining = deadline == long.MaxValue ? Timeout.Infinite : Timeouts.Remaining(deadline);
+        return member is OrderedLock plain
+            ? plain.AcquireInSet(holds, remaining, cancellationToken)
+            : member.AcquireForSet(remaining, cancellationToken, checkedByCaller: true);
     }
 
     private static async ValueTask<LockSetScope> AcquireSortedAsync(OrderedLockBase[] sorted, HoldNode?[] nodes, CancellationToken cancellationToken, int timeoutMs = Timeout.Infinite)
@@ -274,14 +304,14 @@ public sealed partial class OrderedLock
         catch
         {
             FailPending(nodes, taken);
-            LockSetScope.ReleaseInReverse(scopes, taken);
+            LockSetScope.ReleaseInReverse(scopes.AsSpan(0, taken));
             throw;
         }
 
         if (taken < sorted.Length)
         {
             FailPending(nodes, taken);
-            LockSetScope.ReleaseInReverse(scopes, taken);
+            LockSetScope.ReleaseInReverse(scopes.AsSpan(0, taken));
             return default;
         }
 
@@ -362,22 +392,28 @@ public sealed partial class OrderedLock
     }
 
     // Checks a sorted set against the current holds, once, before anything is acquired.
-    private static void CheckSet(ReadOnlySpan<OrderedLockBase> sorted)
+    private static void CheckSet(ReadOnlySpan<OrderedLockBase> sorted, HeldLocks.ThreadHolds? holds = null)
     {
         // A member the caller already holds is a self-deadlock, whatever the mode: say so before
         // anything else (an earlier member's order violation would hide it), as a single
         // acquisition does, and before anything is acquired or waited for.
-        bool mayHold = HeldLocks.MayHoldAny;
+        // `holds`: the current thread's list, for a synchronous set (saves the thread-static
+        // lookups); an asynchronous set passes none and checks under HeldLocks.AsyncCaller.
+        bool mayHold = holds is not null ? holds.Count > 0 || HeldLocks.FlowTop is not null : HeldLocks.MayHoldAny;
+        int threadId = holds?.ThreadId ?? 0;
         for (int i = 0; i < sorted.Length; i++)
         {
             OrderedLockBase member = sorted[i];
-            if (!member.IsReentrant)
+            if (mayHold)
             {
-                if (mayHold)
+                if (!member.IsReentrant)
                 {
                     OrderChecker.ThrowIfSelfDeadlock(member, member.EffectiveChecking);
                 }
-                else if (member.IsOwnedByCurrentThread)
+            }
+            else if (holds is not null ? member.IsOwnedByThread(threadId) : member.IsOwnedByCurrentThread)
+            {
+                if (!member.IsReentrant)
                 {
                     OrderChecker.ThrowIfSelfDeadlock(member, LockOrderChecking.Off);
                 }

@@ -250,6 +250,32 @@ public sealed partial class OrderedLock : OrderedLockBase
         return HoldOnThread(token, mode);
     }
 
+    // AcquireForSet for the common kind, called directly (no virtual call) by a synchronous
+    // AcquireAll that has already checked the set and looked up the thread's list.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal LockScope AcquireInSet(HeldLocks.ThreadHolds holds, int timeoutMs, CancellationToken cancellationToken)
+    {
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(timeoutMs, cancellationToken);
+            if (token == 0)
+            {
+                return default;
+            }
+        }
+
+        _ownerThreadId = holds.ThreadId;
+        if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
+        if (EffectiveChecking == LockOrderChecking.Off && !Diagnostics.LockDiagnostics.s_trackHolds)
+        {
+            return new LockScope(this, token, LockScope.NotTracked, null);
+        }
+
+        holds.Push(this, token);
+        return new LockScope(this, token, LockScope.TrackedOnThread, null);
+    }
+
     internal override ValueTask<LockScope> AcquireForSetAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
     {
         int token = TryLockFast();

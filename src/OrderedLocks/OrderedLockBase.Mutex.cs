@@ -66,6 +66,9 @@ public abstract partial class OrderedLockBase
     /// </summary>
     internal bool IsOwnedByCurrentThread => _ownerThreadId == Environment.CurrentManagedThreadId && IsLocked && !HeldLocks.InAsyncCaller;
 
+    // IsOwnedByCurrentThread for a synchronous caller that already knows its thread id.
+    internal bool IsOwnedByThread(int threadId) => _ownerThreadId == threadId && IsLocked;
+
     /// <summary>Returns whether <paramref name="token"/> identifies the current hold.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsHeldWithToken(int token) => (Volatile.Read(ref _state) & ~WaitersBit) == token;

@@ -381,4 +381,90 @@ public sealed class AcquireAllTests
 
         Locks.AssertFree(off, strict, learned);
     }
+
+    // A synchronous set of three to eight locks keeps its scopes in the thread's reusable frame.
+    // A copy of a released set's scope must never release the set that reuses the frame next,
+    // however often it is disposed, on whichever thread.
+    [Theory]
+    [InlineData(3)]
+    [InlineData(8)]
+    public async Task StaleCopyOfAReleasedSet_NeverReleasesTheSetThatReusesItsFrame(int n)
+    {
+        OrderedLock[] locks = Enumerable.Range(0, n).Select(i => new OrderedLock($"f{i}", rank: i + 1)).ToArray();
+        LockSetScope first = OrderedLock.AcquireAll(locks);
+        LockSetScope copy = first;
+        first.Dispose();
+        Locks.AssertFree(locks);
+        Assert.Empty(copy.Locks);
+
+        using (LockSetScope second = OrderedLock.AcquireAll(locks)) // reuses the frame the first set gave back
+        {
+            copy.Dispose();
+            first.Dispose();
+            await TestThreads.Run(copy.Dispose).WaitAsync(TestTimeouts.Hang);
+            Assert.All(locks, l => Assert.True(l.IsLocked, $"{l.Name} was released by a stale copy"));
+            Assert.Equal(locks, second.Locks);
+        }
+
+        Locks.AssertFree(locks);
+    }
+
+    // Set scopes disposed on another thread give their frame to that thread; both threads then go
+    // on taking sets correctly (no frame shared by two live sets).
+    [Fact]
+    public async Task SetsReleasedOnOtherThreads_KeepEveryLiveSetIntact()
+    {
+        OrderedLock[] a = Enumerable.Range(0, 4).Select(i => new OrderedLock($"a{i}", rank: i + 1)).ToArray();
+        OrderedLock[] b = Enumerable.Range(0, 4).Select(i => new OrderedLock($"b{i}", rank: i + 10)).ToArray();
+        for (int round = 0; round < 50; round++)
+        {
+            LockSetScope mine = OrderedLock.AcquireAll(a);
+            LockSetScope theirs = await TestThreads.Run(() =>
+            {
+                mine.Dispose(); // this thread now has the frame of `mine`
+                return OrderedLock.AcquireAll(b);
+            }).WaitAsync(TestTimeouts.Hang);
+            Locks.AssertFree(a);
+            using (LockSetScope again = OrderedLock.AcquireAll(a))
+            {
+                Assert.All(b, l => Assert.True(l.IsLocked));
+                Assert.Equal(a, again.Locks);
+            }
+
+            theirs.Dispose();
+            Locks.AssertFree(a);
+            Locks.AssertFree(b);
+        }
+    }
+
+    // 0 B per synchronous AcquireAll of up to eight locks once the thread has its frame: counted
+    // by the runtime's per-thread allocation counter (exact, not timed).
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(8)]
+    public async Task SyncAcquireAll_UpToEightLocks_AllocatesNothing(int n)
+    {
+        long allocated = await TestThreads.Run(() =>
+        {
+            OrderedLock[] locks = Enumerable.Range(0, n).Select(i => new OrderedLock($"z{i}", rank: i + 1, checking: LockOrderChecking.Strict)).ToArray();
+            OrderedLock[] reversed = locks.Reverse().ToArray();
+            for (int i = 0; i < 10; i++)
+            {
+                OrderedLock.AcquireAll(reversed).Dispose(); // warm up: JIT, the thread's list and frame
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1_000; i++)
+            {
+                using (OrderedLock.AcquireAll(reversed))
+                {
+                }
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }).WaitAsync(TestTimeouts.Hang);
+
+        Assert.Equal(0, allocated);
+    }
 }

@@ -403,11 +403,15 @@ public sealed class HolderIdentityTests
             Assert.True(r.IsHeldByCurrentFlow);
         }
 
-        LockScope foreign = l.Acquire();
-        var otherThread = await TestThreads.Run(() => Record.Exception(() => foreign.HandOff())).WaitAsync(TestTimeouts.Hang);
-        Assert.Contains("only that thread", Assert.IsType<InvalidOperationException>(otherThread).Message);
-        Assert.True(l.IsHeldByCurrentFlow);
-        foreign.Dispose();
+        // The synchronous hold stays on one dedicated thread (never across an await).
+        await TestThreads.Run(() =>
+        {
+            LockScope foreign = l.Acquire();
+            Exception? otherThread = TestThreads.Run(() => Record.Exception(() => foreign.HandOff())).Result;
+            Assert.Contains("only that thread", Assert.IsType<InvalidOperationException>(otherThread).Message);
+            Assert.True(l.IsHeldByCurrentFlow);
+            foreign.Dispose();
+        }).WaitAsync(TestTimeouts.Hang);
         Locks.AssertFree(l, r);
     }
 

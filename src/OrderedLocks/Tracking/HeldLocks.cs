@@ -217,6 +217,9 @@ internal static class HeldLocks
         internal Entry[] Items = new Entry[8];
         internal int Count;
 
+        // A synchronous AcquireAll's reusable frame for the member scopes (see LockSetScope).
+        internal LockSetScope.SetFrame? SpareFrame;
+
         // The owning thread's managed id, read once: cheaper than Environment.CurrentManagedThreadId
         // on the acquisition fast path, which has the list in hand anyway.
         internal readonly int ThreadId = Environment.CurrentManagedThreadId;
