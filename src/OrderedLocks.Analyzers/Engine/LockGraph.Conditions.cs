@@ -14,6 +14,9 @@ internal sealed partial class LockGraph
     /// <summary>How many callers up a Monitor use is traced to find the caller that entered it by hand.</summary>
     private const int MaxHandManagedDepth = 8;
 
+    /// <summary>Memo of <see cref="HeldByEveryCaller"/>: keeps the search linear in the call graph (no path explosion over shared callers).</summary>
+    private readonly Dictionary<(IMethodSymbol Method, LockKey Required), bool> _heldByCallers = new(new MethodKeyComparer());
+
     // ----------------------------------------------------------------------------------------
     // OL0102 / OL0103: condition and monitor use without the lock
     // ----------------------------------------------------------------------------------------
@@ -133,6 +136,11 @@ internal sealed partial class LockGraph
             return false;
         }
 
+        if (_heldByCallers.TryGetValue((method, required), out bool known))
+        {
+            return known;
+        }
+
         if (!visiting.Add(method))
         {
             // Recursion adds no new caller context.
@@ -160,6 +168,7 @@ internal sealed partial class LockGraph
         }
 
         visiting.Remove(method);
+        _heldByCallers[(method, required)] = all;
         return all;
     }
 
@@ -352,5 +361,14 @@ internal sealed partial class LockGraph
         }
 
         return entry;
+    }
+
+    private sealed class MethodKeyComparer : IEqualityComparer<(IMethodSymbol Method, LockKey Required)>
+    {
+        public bool Equals((IMethodSymbol Method, LockKey Required) x, (IMethodSymbol Method, LockKey Required) y)
+            => SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && x.Required.Equals(y.Required);
+
+        public int GetHashCode((IMethodSymbol Method, LockKey Required) obj)
+            => (SymbolEqualityComparer.Default.GetHashCode(obj.Method) * 397) ^ obj.Required.GetHashCode();
     }
 }
