@@ -172,4 +172,249 @@ public sealed class ConditionShapesTests
             }
             """);
     }
+
+    // ---------------------------------------------------------------- real-code shapes (redis R1–R3)
+
+    /// <summary>R1: the ref-bool helper lives in an abstract base class (its <c>this</c> is the base type) and uses a local function.</summary>
+    [Fact]
+    public async Task MonitorEnteredByABaseClassRefHelper_IsHeld()
+    {
+        await V103.AnalyzerAsync(BaseWriter + """
+            sealed class PumpWriter : BaseWriter
+            {
+                private bool _ready;
+
+                public void Pump()
+                {
+                    bool held = false;
+                    try
+                    {
+                        while (true)
+                        {
+                            Enter(ref held);
+                            if (!_ready)
+                            {
+                                Monitor.Wait(this, 5_000);
+                            }
+
+                            _ready = false;
+                            Leave(ref held);
+                        }
+                    }
+                    finally
+                    {
+                        Leave(ref held);
+                    }
+                }
+
+                protected override void Signal() { }
+            }
+            """);
+    }
+
+    /// <summary>Near miss of R1: the base-class helper only sets the flag, it never enters the monitor.</summary>
+    [Fact]
+    public async Task BaseClassHelperThatNeverEnters_StillReports()
+    {
+        await V103.AnalyzerAsync("""
+            using System.Threading;
+
+            abstract class FakeBase
+            {
+                protected void Enter(ref bool held) { held = true; }
+            }
+
+            sealed class PumpWriter : FakeBase
+            {
+                public void Pump()
+                {
+                    bool held = false;
+                    Enter(ref held);
+                    {|OL0103:Monitor.Wait(this, 5_000)|};
+                }
+            }
+            """);
+    }
+
+    /// <summary>R2: Pulse in an override reached only through a base-class method whose callers all enter the monitor through the helper first.</summary>
+    [Fact]
+    public async Task PulseInACalleeOnlyReachedUnderTheCallersHelper_IsHeld()
+    {
+        await V103.AnalyzerAsync(BaseWriter + """
+            sealed class PumpWriter : BaseWriter
+            {
+                private bool _ready;
+
+                public void Kick()
+                {
+                    bool held = false;
+                    try
+                    {
+                        Enter(ref held);
+                        WakeInside();
+                    }
+                    finally
+                    {
+                        Leave(ref held);
+                    }
+                }
+
+                protected override void Signal()
+                {
+                    _ready = true;
+                    Monitor.Pulse(this);
+                }
+            }
+            """);
+    }
+
+    /// <summary>Near miss of R2: a public entry reaches the same base method without entering the monitor.</summary>
+    [Fact]
+    public async Task PulseInACalleeAlsoReachedWithoutTheLock_StillReports()
+    {
+        await V103.AnalyzerAsync(BaseWriter + """
+            sealed class PumpWriter : BaseWriter
+            {
+                public void Kick()
+                {
+                    bool held = false;
+                    Enter(ref held);
+                    WakeInside();
+                    Leave(ref held);
+                }
+
+                public void KickCarelessly() => WakeInside();
+
+                protected override void Signal()
+                {
+                    {|OL0103:Monitor.Pulse(this)|};
+                }
+            }
+            """);
+    }
+
+    /// <summary>R3: hand over hand in an iterator (yield between enter and wait), interface-typed locals, boxes from a call with <c>!</c>, nested try/finally.</summary>
+    [Fact]
+    public async Task HandOverHandInAnIterator_IsNotReported()
+    {
+        await V103.AnalyzerAsync("""
+            using System.Collections.Generic;
+            using System.Threading;
+
+            interface IBox { }
+
+            sealed class Check
+            {
+                private readonly IBox? _box = null;
+
+                public IBox? Box() => _box; // an alias of the field: the entered box has a member key, not a local one
+                public IEnumerable<string> Messages() { yield return "x"; }
+            }
+
+            sealed class Batch
+            {
+                public IEnumerable<string> Send(Check[] checks, int timeout)
+                {
+                    IBox? last = null;
+                    try
+                    {
+                        try
+                        {
+                            for (int i = 0; i < checks.Length; i++)
+                            {
+                                IBox next = checks[i].Box()!;
+                                Monitor.Enter(next);
+                                if (last != null) Monitor.Exit(last);
+                                last = next;
+                                foreach (string message in checks[i].Messages())
+                                {
+                                    yield return message;
+                                }
+                            }
+
+                            if (last != null)
+                            {
+                                if (Monitor.Wait(last, timeout))
+                                {
+                                    yield return "done";
+                                }
+                            }
+                        }
+                        finally
+                        {
+                            Trace("sent");
+                        }
+                    }
+                    finally
+                    {
+                        if (last != null) Monitor.Exit(last);
+                    }
+                }
+
+                private static void Trace(string what) { }
+            }
+            """);
+    }
+
+    /// <summary>Near miss of R3: the loop leaves no box entered (each is exited in its own iteration) before the wait.</summary>
+    [Fact]
+    public async Task HandOverHandThatExitsEveryBox_StillReports()
+    {
+        await V103.AnalyzerAsync("""
+            using System.Collections.Generic;
+            using System.Threading;
+
+            sealed class Batch
+            {
+                public bool Send(List<object> boxes, int timeout)
+                {
+                    object? last = null;
+                    foreach (object next in boxes)
+                    {
+                        Monitor.Enter(next);
+                        Monitor.Exit(next);
+                        last = next;
+                    }
+
+                    return last != null && {|OL0103:Monitor.Wait(last, timeout)|};
+                }
+            }
+            """);
+    }
+
+    private const string BaseWriter = """
+        using System;
+        using System.Threading;
+
+        abstract class BaseWriter
+        {
+            protected void Enter(ref bool held)
+            {
+                if (!held)
+                {
+                    Monitor.TryEnter(this, 10_000, ref held);
+                    if (!held) Fail();
+                }
+
+                static void Fail() => throw new TimeoutException("writer lock");
+            }
+
+            protected void Leave(ref bool held)
+            {
+                if (held)
+                {
+                    Monitor.Exit(this);
+                    held = false;
+                }
+            }
+
+            protected void WakeInside()
+            {
+                Signal();
+            }
+
+            protected abstract void Signal();
+        }
+
+        """;
 }

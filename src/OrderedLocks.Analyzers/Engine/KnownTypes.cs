@@ -15,6 +15,14 @@ internal sealed class KnownTypes
         Disposable = compilation.GetTypeByMetadataName("System.IDisposable");
         AsyncDisposable = compilation.GetTypeByMetadataName("System.IAsyncDisposable");
         MethodImplAttribute = compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.MethodImplAttribute");
+
+        // A type name that no assembly defines is the slowest lookup (every referenced assembly is
+        // searched): the library's types are only looked up when the library is there.
+        if (!ReferencesLibrary(compilation))
+        {
+            return;
+        }
+
         OrderedLock = compilation.GetTypeByMetadataName("OrderedLocks.OrderedLock");
         ReentrantOrderedLock = compilation.GetTypeByMetadataName("OrderedLocks.ReentrantOrderedLock");
         OrderedLockBase = compilation.GetTypeByMetadataName("OrderedLocks.OrderedLockBase");
@@ -23,6 +31,27 @@ internal sealed class KnownTypes
         OrderedCondition = compilation.GetTypeByMetadataName("OrderedLocks.OrderedCondition");
         LockRankAttribute = compilation.GetTypeByMetadataName("OrderedLocks.LockRankAttribute");
     }
+
+    /// <summary>The compilation is the OrderedLocks library itself or references it.</summary>
+    private static bool ReferencesLibrary(Compilation compilation)
+    {
+        if (compilation.AssemblyName == LibraryAssemblyName)
+        {
+            return true;
+        }
+
+        foreach (AssemblyIdentity identity in compilation.ReferencedAssemblyNames)
+        {
+            if (identity.Name == LibraryAssemblyName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private const string LibraryAssemblyName = "OrderedLocks";
 
     public INamedTypeSymbol? Monitor { get; }
 

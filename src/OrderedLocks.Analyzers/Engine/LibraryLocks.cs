@@ -76,11 +76,14 @@ internal static class LibraryLocks
         new("Microsoft.VisualStudio.Threading.AsyncReaderWriterLock", "UpgradeableReadLockAsync", scoped: true, reentrant: true),
     };
 
+    private static readonly System.Collections.Generic.HashSet<string> s_methodNames = new(System.Linq.Enumerable.Select(s_apis, a => a.Method), System.StringComparer.Ordinal);
+
     /// <summary>The API <paramref name="method"/> is, looked up by its declaring type or, for inherited members, the receiver's type.</summary>
     public static LibraryLockApi? Find(IMethodSymbol method, ITypeSymbol? receiverType)
     {
-        if (method.ContainingType is null)
+        if (method.ContainingType is null || !s_methodNames.Contains(method.Name))
         {
+            // Most invocations: no library lock API has this name, so the (allocating) type names are never built.
             return null;
         }
 

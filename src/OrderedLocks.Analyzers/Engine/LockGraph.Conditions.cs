@@ -11,6 +11,12 @@ namespace OrderedLocks.Analyzers.Engine;
 /// <summary>OL0102 / OL0103: condition and Monitor uses without their lock; locks held on entry to each method.</summary>
 internal sealed partial class LockGraph
 {
+    /// <summary>How many callers up a Monitor use is traced to find the caller that entered it by hand.</summary>
+    private const int MaxHandManagedDepth = 8;
+
+    /// <summary>Memo of <see cref="HeldByEveryCaller"/>: keeps the search linear in the call graph (no path explosion over shared callers).</summary>
+    private readonly Dictionary<(IMethodSymbol Method, LockKey Required), bool> _heldByCallers = new(new MethodKeyComparer());
+
     // ----------------------------------------------------------------------------------------
     // OL0102 / OL0103: condition and monitor use without the lock
     // ----------------------------------------------------------------------------------------
@@ -30,7 +36,7 @@ internal sealed partial class LockGraph
                     continue;
                 }
 
-                if (monitor && ManagedByHand(summary, required))
+                if (monitor && (use.HandOverHand || ManagedByHand(summary, required)))
                 {
                     // The monitor is entered by a helper (TakeLock(ref taken)), by every caller
                     // through one, or hand over hand through locals: identity uncertain, stay quiet.
@@ -101,9 +107,10 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>
-    /// The method, or every one of its callers, calls a helper that enters <paramref name="required"/>
-    /// and leaves it held; or the monitor is a local and the method enters monitors of locals itself
-    /// (hand-over-hand <c>Monitor.Enter(next); Monitor.Exit(last); last = next;</c>).
+    /// The monitor is managed by hand where the walker cannot see it held: the method calls a helper
+    /// that enters <paramref name="required"/> and leaves it entered (<c>TakeLock(ref taken)</c>), or
+    /// every caller, transitively, holds it or calls such a helper. (Hand-over-hand monitors on locals
+    /// are recognised by the walker: <see cref="ConditionUse.HandOverHand"/>.)
     /// </summary>
     private bool ManagedByHand(MethodSummary summary, LockKey? required)
     {
@@ -112,30 +119,57 @@ internal sealed partial class LockGraph
             return false;
         }
 
-        if (required.Kind == LockKeyKind.Local && summary.EnteredMonitors.Any(k => k.Kind == LockKeyKind.Local))
-        {
-            return true;
-        }
+        return CallsEnteringHelper(summary, required)
+            || HeldByEveryCaller(summary.Method, required, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), 0);
+    }
 
-        if (CallsEnteringHelper(summary, required))
-        {
-            return true;
-        }
-
-        if (_model.EscapedMethods.ContainsKey(summary.Method) || _incoming is null || !_incoming.TryGetValue(summary.Method, out List<(IMethodSymbol Caller, CallSite Call)>? callers) || callers.Count == 0)
+    /// <summary>
+    /// Every caller of <paramref name="method"/> (through its own callers, up to a bounded depth)
+    /// holds <paramref name="required"/> at the call or has entered it through a helper. A method
+    /// with no caller in the compilation, or used as a delegate, is an entry point: not held.
+    /// </summary>
+    private bool HeldByEveryCaller(IMethodSymbol method, LockKey required, HashSet<IMethodSymbol> visiting, int depth)
+    {
+        if (depth > MaxHandManagedDepth || _model.EscapedMethods.ContainsKey(method) || _incoming is null
+            || !_incoming.TryGetValue(method, out List<(IMethodSymbol Caller, CallSite Call)>? callers) || callers.Count == 0)
         {
             return false;
         }
 
+        if (_heldByCallers.TryGetValue((method, required), out bool known))
+        {
+            return known;
+        }
+
+        if (!visiting.Add(method))
+        {
+            // Recursion adds no new caller context.
+            return true;
+        }
+
+        bool all = true;
         foreach ((IMethodSymbol caller, CallSite call) in callers)
         {
-            if (!IsHeld(call.Held, required, monitor: true) && !(_summaries.TryGetValue(caller, out MethodSummary? callerSummary) && CallsEnteringHelper(callerSummary, required)))
+            if (IsHeld(call.Held, required, monitor: true))
             {
-                return false;
+                continue;
+            }
+
+            if (_summaries.TryGetValue(caller, out MethodSummary? callerSummary) && CallsEnteringHelper(callerSummary, required))
+            {
+                continue;
+            }
+
+            if (!HeldByEveryCaller(caller, required, visiting, depth + 1))
+            {
+                all = false;
+                break;
             }
         }
 
-        return true;
+        visiting.Remove(method);
+        _heldByCallers[(method, required)] = all;
+        return all;
     }
 
     private bool CallsEnteringHelper(MethodSummary summary, LockKey required)
@@ -144,10 +178,48 @@ internal sealed partial class LockGraph
         {
             foreach (IMethodSymbol target in Targets(call))
             {
-                if (_summaries.TryGetValue(target, out MethodSummary? callee) && callee.LeavesEntered(required))
+                if (_summaries.TryGetValue(target, out MethodSummary? callee) && LeavesEntered(callee, required, call))
                 {
                     return true;
                 }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The callee enters the monitor and never exits it. A helper declared in a base class enters its
+    /// own <c>this</c>, which is the caller's <c>this</c> when the call is made on <c>this</c>.
+    /// </summary>
+    private static bool LeavesEntered(MethodSummary callee, LockKey required, CallSite call)
+    {
+        if (callee.LeavesEntered(required))
+        {
+            return true;
+        }
+
+        if (required.Kind != LockKeyKind.This || call.Receiver != CallReceiver.This)
+        {
+            return false;
+        }
+
+        return callee.EnteredMonitors.Any(k => SameThisMonitor(k, required)) && !callee.ExitedMonitors.Any(k => SameThisMonitor(k, required));
+    }
+
+    /// <summary>Two <c>this</c> monitors seen from a class and from one of its bases (or the reverse).</summary>
+    private static bool SameThisMonitor(LockKey a, LockKey b)
+        => a.Kind == LockKeyKind.This && b.Kind == LockKeyKind.This
+            && a.Symbol is INamedTypeSymbol x && b.Symbol is INamedTypeSymbol y
+            && (InheritsFrom(x, y) || InheritsFrom(y, x));
+
+    private static bool InheritsFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, baseType.OriginalDefinition))
+            {
+                return true;
             }
         }
 
@@ -169,7 +241,7 @@ internal sealed partial class LockGraph
                 continue;
             }
 
-            if (required is null || hold.Key.Equals(required))
+            if (required is null || hold.Key.Equals(required) || (monitor && SameThisMonitor(hold.Key, required)))
             {
                 return true;
             }
@@ -289,5 +361,14 @@ internal sealed partial class LockGraph
         }
 
         return entry;
+    }
+
+    private sealed class MethodKeyComparer : IEqualityComparer<(IMethodSymbol Method, LockKey Required)>
+    {
+        public bool Equals((IMethodSymbol Method, LockKey Required) x, (IMethodSymbol Method, LockKey Required) y)
+            => SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && x.Required.Equals(y.Required);
+
+        public int GetHashCode((IMethodSymbol Method, LockKey Required) obj)
+            => (SymbolEqualityComparer.Default.GetHashCode(obj.Method) * 397) ^ obj.Required.GetHashCode();
     }
 }

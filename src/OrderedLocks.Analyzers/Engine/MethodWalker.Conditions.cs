@@ -69,6 +69,63 @@ internal sealed partial class MethodWalker
         return true;
     }
 
+    /// <summary>
+    /// True when <paramref name="target"/> is a local <c>last</c> that the enclosing body assigns from
+    /// another local <c>next</c> (<c>last = next</c>) whose monitor the body enters
+    /// (<c>Monitor.Enter(next)</c> / <c>TryEnter</c>) and never exits under the name <c>next</c>: the
+    /// monitor is handed over from <c>next</c> to <c>last</c>. A body that also exits <c>next</c>
+    /// itself is not handing it over (each box is released in its own iteration).
+    /// </summary>
+    private bool IsHandOverHand(IOperation target, IOperation use)
+    {
+        if (Unwrap(target) is not ILocalReferenceOperation { Local: { } last })
+        {
+            return false;
+        }
+
+        IOperation root = use;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        var sources = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var entered = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var exited = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        foreach (IOperation node in root.DescendantsAndSelf())
+        {
+            switch (node)
+            {
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation assigned, Value: { } value }
+                    when SymbolEqualityComparer.Default.Equals(assigned.Local, last) && Unwrap(value) is ILocalReferenceOperation source:
+                    sources.Add(source.Local);
+                    break;
+                case IInvocationOperation { Arguments.Length: >= 1 } call
+                    when KnownTypes.Is(call.TargetMethod.ContainingType, _types.Monitor) && Unwrap(call.Arguments[0].Value) is ILocalReferenceOperation argument:
+                    if (call.TargetMethod.Name is "Enter" or "TryEnter")
+                    {
+                        entered.Add(argument.Local);
+                    }
+                    else if (call.TargetMethod.Name == "Exit")
+                    {
+                        exited.Add(argument.Local);
+                    }
+
+                    break;
+            }
+        }
+
+        foreach (ILocalSymbol source in sources)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(source, last) && entered.Contains(source) && !exited.Contains(source))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static int LastIndex(ImmutableArray<Hold> state, Func<Hold, bool> predicate)
     {
         for (int i = state.Length - 1; i >= 0; i--)
@@ -128,7 +185,10 @@ internal sealed partial class MethodWalker
         }
 
         LockKey? key = TryResolveLock(target, 0, out LockKey? resolved, out string instance, out _) ? resolved : null;
-        _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), _inherited.IsEmpty ? state : _inherited.AddRange(state), invocation.Syntax.GetLocation()));
+        _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), _inherited.IsEmpty ? state : _inherited.AddRange(state), invocation.Syntax.GetLocation())
+        {
+            HandOverHand = kind is ConditionUseKind.MonitorWait or ConditionUseKind.MonitorPulse && IsHandOverHand(target, invocation),
+        });
 
         if (method.Name is "Wait" or "WaitAsync" && ResultDiscarded(invocation) && !IsInPredicateLoop(invocation))
         {

@@ -208,6 +208,13 @@ internal sealed class ConditionUse
     public ImmutableArray<Hold> Held { get; }
 
     public Location Location { get; }
+
+    /// <summary>
+    /// A Monitor use on a local that takes over a monitor entered under another local
+    /// (<c>Monitor.Enter(next); ...; last = next;</c>, with <c>next</c> never exited by that name):
+    /// hand over hand, which the walker's intersection of loop states cannot follow.
+    /// </summary>
+    public bool HandOverHand { get; set; }
 }
 
 /// <summary>A diagnostic found while walking one method, reported by the rule's analyzer.</summary>
