@@ -146,6 +146,11 @@ internal sealed partial class MethodWalker
         {
             _aliases[local] = unwrapped;
         }
+        else if (unwrapped is IInvocationOperation call && ExchangedMember(call) is { } exchanged)
+        {
+            // `var box = Interlocked.Exchange(ref _box, null);`: the object that was in the field.
+            _aliases[local] = exchanged;
+        }
         else if (unwrapped is IObjectCreationOperation)
         {
             _freshLocals.Add(local);

@@ -1,0 +1,210 @@
+using Xunit;
+using V = OrderedLocks.Analyzers.Tests.Verify<OrderedLocks.Analyzers.Rules.OL0001InconsistentLockOrderAnalyzer>;
+using V3 = OrderedLocks.Analyzers.Tests.Verify<OrderedLocks.Analyzers.Rules.OL0003SameFieldInstancesNestedAnalyzer>;
+
+namespace OrderedLocks.Analyzers.Tests;
+
+/// <summary>
+/// Recall on real inversions the analyzer used to miss (issue 10), each retold in a few lines of our
+/// own: a pooled wait box locked by its user and by its own completion, and ABBA through parameters
+/// bound to the caller's locks. Every step has a negative beside it.
+/// </summary>
+public sealed class RecallShapesTests
+{
+    // ------------------------------------------------------------ a pooled wait box (missed bug 2 on real code)
+
+    /// <summary>
+    /// The shape: a client rents a wait box (an interface-typed local from a pool method), locks it and,
+    /// on timeout, peeks at the channel's queue (its lock); the channel, failing, holds the queue's lock
+    /// and completes each queued request, whose completion is taken out of a field with
+    /// Interlocked.Exchange and signalled through the interface: the box's class locks <c>this</c>.
+    /// </summary>
+    private const string WaitBoxShape = """
+        using System.Collections.Generic;
+        using System.Threading;
+
+        interface ICompletion { void Signal(); }
+        interface ICompletion<T> : ICompletion { T Value { get; } }
+
+        abstract class WaitBox : ICompletion
+        {
+            void ICompletion.Signal()
+            {
+                SIGNAL_BODY
+            }
+        }
+
+        sealed class WaitBox<T> : WaitBox, ICompletion<T>
+        {
+            [System.ThreadStatic] private static WaitBox<T>? s_spare;
+            public T Value => default!;
+            public static ICompletion<T> Rent()
+            {
+                var box = s_spare ?? new WaitBox<T>();
+                s_spare = null;
+                return box;
+            }
+        }
+
+        sealed class TaskBox<T> : ICompletion<T>
+        {
+            public T Value => default!;
+            public void Signal() { }
+        }
+
+        sealed class Request
+        {
+            private ICompletion? _completion;
+            private Channel? _queuedOn;
+
+            public void Attach(ICompletion completion, Channel channel) { _completion = completion; _queuedOn = channel; }
+
+            public void Finish()
+            {
+                var completion = TAKE_COMPLETION;
+                completion?.Signal();
+            }
+
+            public void PeekQueue() => _queuedOn?.Peek();
+        }
+
+        sealed class Channel
+        {
+            private readonly Queue<Request> _pending = new Queue<Request>();
+
+            public void Peek()
+            {
+                lock (_pending) { }
+            }
+
+            public void Fail()
+            {
+                lock (_pending)
+                {
+                    while (_pending.Count != 0)
+                    {
+                        var request = _pending.Dequeue();
+                        FAIL_CALL;
+                    }
+                }
+            }
+        }
+
+        sealed class Client
+        {
+            public int Send(Request request, Channel channel)
+            {
+                var box = WaitBox<int>.Rent();
+                lock (box)
+                {
+                    request.Attach(box, channel);
+                    if (!Monitor.Wait(box, 1000))
+                    {
+                        WHILE_BOX_HELD;
+                    }
+                }
+
+                return box.Value;
+            }
+
+            private static void Diagnose(Request request) => request.PeekQueue();
+        }
+        """;
+
+    internal static string WaitBox(
+        string signal = "lock (this) { Monitor.PulseAll(this); }",
+        string take = "Interlocked.Exchange(ref _completion, null)",
+        string fail = "request.Finish()",
+        string whileHeld = "Diagnose(request)")
+        => WaitBoxShape.Replace("SIGNAL_BODY", signal, StringComparison.Ordinal)
+            .Replace("TAKE_COMPLETION", take, StringComparison.Ordinal)
+            .Replace("FAIL_CALL", fail, StringComparison.Ordinal)
+            .Replace("WHILE_BOX_HELD", whileHeld, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task PooledBoxLockedByItsUserAndByItsOwnCompletion_Reports()
+    {
+        await V.AnalyzerAsync(WaitBox(fail: "{|OL0001:request.Finish()|}"));
+    }
+
+    /// <summary>Step: the box's class does not lock itself (it signals through a private gate): <c>lock (box)</c> is another monitor.</summary>
+    [Fact]
+    public async Task PooledBox_WhoseClassLocksAPrivateGate_DoesNotReport()
+    {
+        await V.AnalyzerAsync(WaitBox(signal: "lock (_gate) { } } private readonly object _gate = new object(); void Unused() {"));
+    }
+
+    /// <summary>Step: two classes that lock themselves fit the local's interface: which monitor is uncertain, quiet.</summary>
+    [Fact]
+    public async Task PooledBox_TwoSelfLockingClassesFitTheInterface_DoesNotReport()
+    {
+        await V.AnalyzerAsync(WaitBox().Replace("public void Signal() { }", "public void Signal() { lock (this) { } }", StringComparison.Ordinal));
+    }
+
+    /// <summary>Step: the completion signalled is not the field's value (a new one): nobody else can hold it.</summary>
+    [Fact]
+    public async Task PooledBox_CompletionNotTakenFromTheField_DoesNotReport()
+    {
+        await V.AnalyzerAsync(WaitBox(take: "(ICompletion)new TaskBox<int>()"));
+    }
+
+    /// <summary>Step: the completion is read from the field directly (no Interlocked): still the field's object.</summary>
+    [Fact]
+    public async Task PooledBox_CompletionReadFromTheFieldDirectly_Reports()
+    {
+        await V.AnalyzerAsync(WaitBox(take: "_completion", fail: "{|OL0001:request.Finish()|}"));
+    }
+
+    /// <summary>Step: the channel completes the requests after releasing its queue's lock (the upstream fix's shape): no cycle.</summary>
+    [Fact]
+    public async Task PooledBox_CompletedOutsideTheQueueLock_DoesNotReport()
+    {
+        await V.AnalyzerAsync(WaitBox(fail: "Monitor.Exit(_pending); request.Finish(); Monitor.Enter(_pending)")
+            .Replace("lock (_pending)\n            {\n                while", "lock (_pending)\n            {\n                while", StringComparison.Ordinal));
+    }
+
+    /// <summary>Step: on timeout the client leaves the box's lock before diagnosing: no cycle.</summary>
+    [Fact]
+    public async Task PooledBox_DiagnosedAfterLeavingTheBoxLock_DoesNotReport()
+    {
+        await V.AnalyzerAsync(WaitBox(whileHeld: "timedOut = true").Replace("var box = WaitBox<int>.Rent();", "var box = WaitBox<int>.Rent(); bool timedOut = false;", StringComparison.Ordinal)
+            .Replace("return box.Value;", "if (timedOut) Diagnose(request); return box.Value;", StringComparison.Ordinal));
+    }
+
+    /// <summary>A lock on an object-typed local says nothing about its class: it stays method-local.</summary>
+    [Fact]
+    public async Task LockOnAnObjectTypedLocal_IsNotASelfLockingClassesLock()
+    {
+        await V.AnalyzerAsync("""
+            sealed class Gate
+            {
+                private readonly object _inner = new object();
+                public void Enter() { lock (this) { lock (_inner) { } } }
+            }
+
+            sealed class User
+            {
+                private readonly object _inner2 = new object();
+                public void Run(object token) { lock (token) { lock (_inner2) { } } }
+                public void Back(object token) { lock (_inner2) { lock (token) { } } }
+            }
+            """);
+    }
+
+    /// <summary>Two instances of a self-locking class taken by a local and a parameter: which ones is uncertain, no OL0003.</summary>
+    [Fact]
+    public async Task TwoLocalsOfASelfLockingClass_NoSameFieldReport()
+    {
+        await V3.AnalyzerAsync("""
+            sealed class Box
+            {
+                public void Touch() { lock (this) { } }
+            }
+
+            sealed class User
+            {
+                public void Both(Box first, Box second) { lock (first) { lock (second) { } } }
+            }
+            """);
+    }
+}
