@@ -155,12 +155,15 @@ public sealed class RecallShapesTests
         await V.AnalyzerAsync(WaitBox(take: "_completion", fail: "{|OL0001:request.Finish()|}"));
     }
 
-    /// <summary>Step: the channel completes the requests after releasing its queue's lock (the upstream fix's shape): no cycle.</summary>
+    /// <summary>Step: the channel takes the requests out under its queue's lock and completes them after releasing it (the fix's shape): no cycle.</summary>
     [Fact]
     public async Task PooledBox_CompletedOutsideTheQueueLock_DoesNotReport()
     {
-        await V.AnalyzerAsync(WaitBox(fail: "Monitor.Exit(_pending); request.Finish(); Monitor.Enter(_pending)")
-            .Replace("lock (_pending)\n            {\n                while", "lock (_pending)\n            {\n                while", StringComparison.Ordinal));
+        const string underTheLock = "lock (_pending)\n        {\n            while (_pending.Count != 0)\n            {\n                var request = _pending.Dequeue();\n                request.Finish();\n            }\n        }";
+        const string afterTheLock = "var failed = new List<Request>();\n        lock (_pending)\n        {\n            while (_pending.Count != 0)\n            {\n                failed.Add(_pending.Dequeue());\n            }\n        }\n\n        foreach (var request in failed)\n        {\n            request.Finish();\n        }";
+        string source = WaitBox();
+        Assert.Contains(underTheLock, source, StringComparison.Ordinal);
+        await V.AnalyzerAsync(source.Replace(underTheLock, afterTheLock, StringComparison.Ordinal));
     }
 
     /// <summary>Step: on timeout the client leaves the box's lock before diagnosing: no cycle.</summary>
@@ -204,6 +207,168 @@ public sealed class RecallShapesTests
             sealed class User
             {
                 public void Both(Box first, Box second) { lock (first) { lock (second) { } } }
+            }
+            """);
+    }
+
+    // ------------------------------------------------------------ ABBA through parameters bound to the caller's locks
+
+    /// <summary>Two flows call one helper with the same two ordered locks in opposite orders: one pair of objects, both orders.</summary>
+    [Fact]
+    public async Task HelperNestingItsParameters_CalledWithLocalsInBothOrders_Reports()
+    {
+        await V.AnalyzerAsync("""
+            using System.Threading.Tasks;
+            using OrderedLocks;
+
+            static class Bank
+            {
+                public static Task Run()
+                {
+                    var a = new OrderedLock("a");
+                    var b = new OrderedLock("b");
+                    return Task.WhenAll(new[] { Task.Run(() => Transfer(a, b)), Task.Run(() => Transfer(b, a)) });
+                }
+
+                private static void Transfer(OrderedLock from, OrderedLock to)
+                {
+                    using (from.Acquire())
+                    {
+                        using ({|OL0001:to.Acquire()|}) { }
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task HelperNestingItsParameters_CalledWithFieldsInBothOrders_Reports()
+    {
+        await V.AnalyzerAsync("""
+            sealed class Ledger
+            {
+                private readonly object _accounts = new object();
+                private readonly object _journal = new object();
+
+                public void Post() => Both(_accounts, _journal);
+                public void Audit() => Both(_journal, _accounts);
+
+                private static void Both(object first, object second)
+                {
+                    lock (first)
+                    {
+                        lock ({|OL0001:second|}) { }
+                    }
+                }
+            }
+            """);
+    }
+
+    /// <summary>The helper in one order and a direct nesting in the other, on the same fields: still one pair, both orders.</summary>
+    [Fact]
+    public async Task HelperNestingItsParameters_AndTheReverseNestedDirectly_Reports()
+    {
+        await V.AnalyzerAsync("""
+            sealed class Pair
+            {
+                private readonly object _a = new object();
+                private readonly object _b = new object();
+
+                public void Run()
+                {
+                    Both(_a, _b);
+                    lock (_b)
+                    {
+                        lock ({|OL0001:_a|}) { }
+                    }
+                }
+
+                private static void Both(object first, object second)
+                {
+                    lock (first)
+                    {
+                        lock (second) { }
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task HelperNestingItsParameters_CalledInOneOrderOnly_DoesNotReport()
+    {
+        await V.AnalyzerAsync("""
+            using System.Threading.Tasks;
+
+            static class Pair
+            {
+                public static Task Run()
+                {
+                    var a = new object();
+                    var b = new object();
+                    return Task.WhenAll(new[] { Task.Run(() => Both(a, b)), Task.Run(() => Both(a, b)) });
+                }
+
+                private static void Both(object first, object second)
+                {
+                    lock (first)
+                    {
+                        lock (second) { }
+                    }
+                }
+            }
+            """);
+    }
+
+    /// <summary>Opposite orders on different variables of different methods: nothing says they hold the same objects, quiet.</summary>
+    [Fact]
+    public async Task HelperNestingItsParameters_OppositeOrdersOnOtherMethodsLocals_DoesNotReport()
+    {
+        await V.AnalyzerAsync("""
+            static class Pair
+            {
+                public static void One()
+                {
+                    var a = new object();
+                    var b = new object();
+                    Both(a, b);
+                }
+
+                public static void Two()
+                {
+                    var c = new object();
+                    var d = new object();
+                    Both(d, c);
+                }
+
+                private static void Both(object first, object second)
+                {
+                    lock (first)
+                    {
+                        lock (second) { }
+                    }
+                }
+            }
+            """);
+    }
+
+    /// <summary>A documented limit: parameters are bound one level only; bound to the caller's own parameters (whose callers are not followed) they stay quiet.</summary>
+    [Fact]
+    public async Task HelperNestingItsParameters_BoundToTheCallersParameters_DoesNotReport()
+    {
+        await V.AnalyzerAsync("""
+            static class Pair
+            {
+                public static void Forward(object x, object y) => Both(x, y);
+                public static void Backward(object x, object y) => Both(y, x);
+
+                private static void Both(object first, object second)
+                {
+                    lock (first)
+                    {
+                        lock (second) { }
+                    }
+                }
             }
             """);
     }

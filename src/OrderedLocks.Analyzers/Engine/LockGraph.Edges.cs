@@ -191,6 +191,8 @@ internal sealed partial class LockGraph
                 }
             }
         }
+
+        BuildParameterBoundEdges(fields);
     }
 
     /// <summary>
