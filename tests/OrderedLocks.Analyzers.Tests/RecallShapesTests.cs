@@ -372,4 +372,110 @@ public sealed class RecallShapesTests
             }
             """);
     }
+
+    // ------------------------------------------------------------ precision: a lock held further out, taken again through an owner back-reference
+
+    private const string OwnerBackReferenceShape = """
+        using System.Collections.Generic;
+
+        sealed class Context
+        {
+            private readonly object _sync = new object();
+            private readonly List<Job> _starting = new List<Job>();
+
+            public object Sync => _sync;
+
+            public bool IsBlocked()
+            {
+                OUTER_OPEN
+                    lock (_starting)
+                    {
+                        foreach (Job job in _starting)
+                        {
+                            if (Graph.IsWaiting(job)) return true;
+                        }
+                    }
+                OUTER_CLOSE
+                return false;
+            }
+
+            public void Start(Job job)
+            {
+                lock (_sync)
+                {
+                    lock (_starting) { _starting.Add(job); }
+                }
+            }
+        }
+
+        sealed class Job
+        {
+            public Job(Context owner) { Owner = owner; }
+            public Context Owner { get; }
+        }
+
+        static class Graph
+        {
+            public static bool IsWaiting(Job job)
+            {
+                lock (job.Owner.Sync) { return false; }
+            }
+        }
+        """;
+
+    /// <summary>
+    /// The context's own lock is held further out; the job's owner (most likely this context) takes it
+    /// again: a re-entry, or two instances of one field (OL0003's concern), never an order from the list's lock.
+    /// </summary>
+    [Fact]
+    public async Task LockHeldFurtherOut_TakenAgainThroughAnOwnerBackReference_DoesNotReport()
+    {
+        await V.AnalyzerAsync(OwnerBackReferenceShape.Replace("OUTER_OPEN", "lock (_sync) {", StringComparison.Ordinal).Replace("OUTER_CLOSE", "}", StringComparison.Ordinal));
+    }
+
+    /// <summary>The near miss: without the context's lock held further out, the list's lock then the owner's lock is the reverse of Start's order.</summary>
+    [Fact]
+    public async Task OwnerBackReference_WithoutTheOuterLock_Reports()
+    {
+        await V.AnalyzerAsync(OwnerBackReferenceShape.Replace("OUTER_OPEN", "{", StringComparison.Ordinal).Replace("OUTER_CLOSE", "}", StringComparison.Ordinal)
+            .Replace("if (Graph.IsWaiting(job))", "if ({|OL0001:Graph.IsWaiting(job)|})", StringComparison.Ordinal));
+    }
+
+    /// <summary>A wrapper's lock held further out and the wrapped object's lock of the same field taken inside: still an edge (and here a real cycle through the back-pointer).</summary>
+    [Fact]
+    public async Task WrappedObjectsLockOfTheSameField_TakenInside_StillOrders()
+    {
+        await V.AnalyzerAsync("""
+            sealed class Node
+            {
+                private readonly object _lock = new object();
+                private readonly object _log = new object();
+                public Node? Inner;
+                public Node? Parent;
+
+                public void Push()
+                {
+                    lock (_lock)
+                    {
+                        lock ({|OL0001:_log|})
+                        {
+                            Inner?.Touch();
+                        }
+                    }
+                }
+
+                public void Touch() { lock (_lock) { } }
+
+                public void Report()
+                {
+                    lock (_lock)
+                    {
+                        Parent?.Log();
+                    }
+                }
+
+                public void Log() { lock (_log) { } }
+            }
+            """);
+    }
 }

@@ -89,6 +89,11 @@ internal sealed partial class LockGraph
                     continue;
                 }
 
+                if (HeldOnAnotherInstance(acquisition.Held, inner.Key, inner.ObjectPath, fields))
+                {
+                    continue;
+                }
+
                 HashSet<LockKey>? held = null;
                 int innermost = InnermostBlocking(acquisition.Held);
                 for (int i = 0; i < acquisition.Held.Length; i++)
@@ -170,7 +175,8 @@ internal sealed partial class LockGraph
                             continue;
                         }
 
-                        if (IsReentry(call.Held, innerKey, innerPath, fields) || IsHeldOnEntry(summary.Method, innerKey, innerPath, fields))
+                        if (IsReentry(call.Held, innerKey, innerPath, fields) || IsHeldOnEntry(summary.Method, innerKey, innerPath, fields)
+                            || HeldOnAnotherInstance(call.Held, innerKey, innerPath, fields))
                         {
                             continue;
                         }
@@ -215,6 +221,34 @@ internal sealed partial class LockGraph
 
             RelationKind relation = Relation.Between(outer.Key, outer.ObjectPath, key, path).Kind;
             if (relation is RelationKind.Same or RelationKind.Global)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The lock's key is already held further out, on an object the analyzer cannot tell apart from
+    /// this one or not (<c>lock (this.sync) { lock (this.list) { lock (item.Owner.sync) } }</c>, where
+    /// the item's owner is most likely this object). Either it is that object (a re-entry: no order) or
+    /// another instance of the same field, and then the deadlock needs two instances of that field
+    /// nested in both orders (OL0003's concern, reported or not there): the locks held in between add
+    /// nothing a key-level cycle could soundly claim. So no edge. A wrapper's field then the wrapped
+    /// object's (<see cref="RelationKind.Down"/> / <see cref="RelationKind.Up"/>) keeps its edge.
+    /// </summary>
+    private bool HeldOnAnotherInstance(ImmutableArray<Hold> held, LockKey key, AccessPath path, bool fields)
+    {
+        if (fields || key.IsStatic)
+        {
+            return false;
+        }
+
+        foreach (Hold outer in held)
+        {
+            if (outer.Key.Equals(key) && IsMutex(outer)
+                && Relation.Between(outer.Key, outer.ObjectPath, key, path).Kind is RelationKind.Unrelated or RelationKind.Unknown)
             {
                 return true;
             }
