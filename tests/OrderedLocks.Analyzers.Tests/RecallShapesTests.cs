@@ -478,4 +478,69 @@ public sealed class RecallShapesTests
             }
             """);
     }
+
+    /// <summary>
+    /// The lock held further out does not hide a real cycle: a.Scan(b) holds a's two locks and wants b's
+    /// first; b.Poke(a) holds b's first lock and wants a's second. Two objects, both orders.
+    /// </summary>
+    [Fact]
+    public async Task LockHeldFurtherOut_ReverseOrderOnAnotherObject_StillReports()
+    {
+        await V.AnalyzerAsync("""
+            sealed class Peer
+            {
+                private readonly object _sync = new object();
+                private readonly object _list = new object();
+
+                public void Scan(Peer other)
+                {
+                    lock (_sync)
+                    {
+                        lock ({|OL0001:_list|})
+                        {
+                            other.Touch();
+                        }
+                    }
+                }
+
+                public void Touch() { lock (_sync) { } }
+
+                public void Poke(Peer other)
+                {
+                    lock (_sync)
+                    {
+                        other.List();
+                    }
+                }
+
+                public void List() { lock (_list) { } }
+            }
+            """);
+    }
+
+    /// <summary>The same two objects with the way back on one object only (this._sync then this._list): the cycle needs the inner object to be this one, a re-entry.</summary>
+    [Fact]
+    public async Task LockHeldFurtherOut_WayBackOnOneObjectOnly_DoesNotReport()
+    {
+        await V.AnalyzerAsync("""
+            sealed class Peer
+            {
+                private readonly object _sync = new object();
+                private readonly object _list = new object();
+
+                public void Scan(Peer other)
+                {
+                    lock (_sync)
+                    {
+                        lock (_list)
+                        {
+                            other.Touch();
+                        }
+                    }
+                }
+
+                public void Touch() { lock (_sync) { } }
+            }
+            """);
+    }
 }

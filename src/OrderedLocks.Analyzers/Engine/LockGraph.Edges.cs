@@ -89,11 +89,6 @@ internal sealed partial class LockGraph
                     continue;
                 }
 
-                if (HeldOnAnotherInstance(acquisition.Held, inner.Key, inner.ObjectPath, fields))
-                {
-                    continue;
-                }
-
                 HashSet<LockKey>? held = null;
                 int innermost = InnermostBlocking(acquisition.Held);
                 for (int i = 0; i < acquisition.Held.Length; i++)
@@ -109,6 +104,7 @@ internal sealed partial class LockGraph
                     {
                         held ??= HeldKeys(acquisition.Held, summary.Method);
                         Relation relation = fields ? Relation.Same : Relation.Between(outer.Key, outer.ObjectPath, inner.Key, inner.ObjectPath);
+                        relation = HeldFurtherOutOnTheSameObject(acquisition.Held, outer, inner.Key, inner.ObjectPath, fields) ? Relation.Other : relation;
                         AddEdge(outer.Key, inner.Key, new EdgeOccurrence(inner.Location, summary.Method, null, acquisition.IsTry, held, relation, default));
                     }
                 }
@@ -175,8 +171,7 @@ internal sealed partial class LockGraph
                             continue;
                         }
 
-                        if (IsReentry(call.Held, innerKey, innerPath, fields) || IsHeldOnEntry(summary.Method, innerKey, innerPath, fields)
-                            || HeldOnAnotherInstance(call.Held, innerKey, innerPath, fields))
+                        if (IsReentry(call.Held, innerKey, innerPath, fields) || IsHeldOnEntry(summary.Method, innerKey, innerPath, fields))
                         {
                             continue;
                         }
@@ -191,6 +186,7 @@ internal sealed partial class LockGraph
 
                             held ??= HeldKeys(call.Held, summary.Method);
                             Relation relation = fields ? Relation.Same : Relation.Between(outer.Key, outer.ObjectPath, innerKey, innerPath);
+                            relation = HeldFurtherOutOnTheSameObject(call.Held, outer, innerKey, innerPath, fields) ? Relation.Other : relation;
                             AddEdge(outer.Key, innerKey, new EdgeOccurrence(call.Location, summary.Method, target, entry.Value.IsTry, held, relation, entry.Key));
                         }
                     }
@@ -230,25 +226,29 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>
-    /// The lock's key is already held further out, on an object the analyzer cannot tell apart from
-    /// this one or not (<c>lock (this.sync) { lock (this.list) { lock (item.Owner.sync) } }</c>, where
-    /// the item's owner is most likely this object). Either it is that object (a re-entry: no order) or
-    /// another instance of the same field, and then the deadlock needs two instances of that field
-    /// nested in both orders (OL0003's concern, reported or not there): the locks held in between add
-    /// nothing a key-level cycle could soundly claim. So no edge. A wrapper's field then the wrapped
-    /// object's (<see cref="RelationKind.Down"/> / <see cref="RelationKind.Up"/>) keeps its edge.
+    /// The acquired key is already held further out on the object of <paramref name="outer"/> (the
+    /// innermost held lock), and is now taken on an object not known to be that one
+    /// (<c>lock (this.sync) { lock (this.list) { lock (item.Owner.sync) } }</c>). Either it is that
+    /// object (a re-entry: no order at all) or another one; and then the edge's object is known NOT to
+    /// be <paramref name="outer"/>'s: <see cref="RelationKind.Other"/>, which cannot close a cycle whose
+    /// way back is on one object (<c>this.sync → this.list</c>). Re-entries were excluded before.
     /// </summary>
-    private bool HeldOnAnotherInstance(ImmutableArray<Hold> held, LockKey key, AccessPath path, bool fields)
+    private bool HeldFurtherOutOnTheSameObject(ImmutableArray<Hold> held, Hold outer, LockKey key, AccessPath path, bool fields)
     {
         if (fields || key.IsStatic)
         {
             return false;
         }
 
-        foreach (Hold outer in held)
+        foreach (Hold earlier in held)
         {
-            if (outer.Key.Equals(key) && IsMutex(outer)
-                && Relation.Between(outer.Key, outer.ObjectPath, key, path).Kind is RelationKind.Unrelated or RelationKind.Unknown)
+            if (ReferenceEquals(earlier, outer) || !earlier.Key.Equals(key) || !IsMutex(earlier))
+            {
+                continue;
+            }
+
+            if (Relation.Between(outer.Key, outer.ObjectPath, earlier.Key, earlier.ObjectPath).Kind == RelationKind.Same
+                && Relation.Between(earlier.Key, earlier.ObjectPath, key, path).Kind != RelationKind.Same)
             {
                 return true;
             }
