@@ -543,4 +543,72 @@ public sealed class RecallShapesTests
             }
             """);
     }
+
+    private const string ConnectorWithReaderShape = """
+        sealed class Reader
+        {
+            public Connector Connector = null!;
+            public void Close() => Connector.Drop();
+            public void Consume() => Connector.ReadMore();
+        }
+
+        sealed class Connector
+        {
+            private readonly object _cancel = new object();
+            private readonly object _cleanup = new object();
+            private readonly object _sync = new object();
+            public Reader? CurrentReader;
+            public Connector? Inner;
+
+            public void Break()
+            {
+                lock (_cleanup)
+                {
+                    lock (_cancel)
+                    {
+                        CurrentReader?.Close();
+                    }
+                }
+            }
+
+            public void Drop() { lock (_cleanup) { } }
+
+            public void FullCleanup()
+            {
+                lock (_cleanup)
+                {
+                    FULL_CLEANUP_CALL;
+                }
+            }
+
+            public void ReadMore() { lock (_sync) { } }
+
+            public void UserCancel()
+            {
+                lock (_sync)
+                {
+                    lock (_cancel) { }
+                }
+            }
+        }
+        """;
+
+    /// <summary>
+    /// The cleanup lock is held further out; the reader's back-reference to its connector (most likely
+    /// this one) takes it again; the way on to the sync lock goes round the same back-reference: no
+    /// set of objects closes it without the re-entry.
+    /// </summary>
+    [Fact]
+    public async Task HeldFurtherOut_ThenRoundTheReadersBackReference_DoesNotReport()
+    {
+        await V.AnalyzerAsync(ConnectorWithReaderShape.Replace("FULL_CLEANUP_CALL", "CurrentReader?.Consume()", StringComparison.Ordinal));
+    }
+
+    /// <summary>The near miss: the way on goes down one field (a wrapped connector), which may be the first connector: reported.</summary>
+    [Fact]
+    public async Task HeldFurtherOut_ThenDownOneField_Reports()
+    {
+        await V.AnalyzerAsync(ConnectorWithReaderShape.Replace("FULL_CLEANUP_CALL", "Inner?.ReadMore()", StringComparison.Ordinal)
+            .Replace("CurrentReader?.Close();", "{|OL0001:CurrentReader?.Close()|};", StringComparison.Ordinal));
+    }
 }

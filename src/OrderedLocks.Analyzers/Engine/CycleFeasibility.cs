@@ -95,7 +95,10 @@ internal static class CycleFeasibility
         {
             Kind.Unrelated => true,
             Kind.Unknown => false,
-            Kind.Other => false,
+            // From an object known not to be the start: back at it (no steps) or round a back-pointer
+            // to it (two different fields, as o.B.A == o) is not the start; a walk down one field
+            // (a wrapper's inner object) may be.
+            Kind.Other => !_steps.IsEmpty && _steps.All(s => s.Down == _steps[0].Down) && _steps.All(s => SymbolEqualityComparer.Default.Equals(s.Member, _steps[0].Member)),
             _ => _steps.IsEmpty || !(_steps.All(s => s.Down == _steps[0].Down) && _steps.All(s => SymbolEqualityComparer.Default.Equals(s.Member, _steps[0].Member))),
         };
 
@@ -118,13 +121,6 @@ internal static class CycleFeasibility
                 return _kind == Kind.Steps && _steps.IsEmpty ? s_other : s_unrelated;
             }
 
-            if (_kind == Kind.Other)
-            {
-                // Another object than the start: the same one again (Same) stays other; a member walk
-                // from it may reach anything.
-                return relation.Kind == RelationKind.Same ? this : s_unrelated;
-            }
-
             switch (relation.Kind)
             {
                 case RelationKind.Same:
@@ -140,6 +136,7 @@ internal static class CycleFeasibility
 
         private State Walk(ImmutableArray<ISymbol> members, bool down)
         {
+            // Steps are kept relative to the start (Steps) or to the other object (Other) alike.
             ImmutableArray<(ISymbol Member, bool Down)> steps = _steps;
             foreach (ISymbol member in members)
             {
@@ -153,7 +150,7 @@ internal static class CycleFeasibility
                 }
             }
 
-            return steps.Length > MaxSteps ? s_unrelated : new State(Kind.Steps, steps);
+            return steps.Length > MaxSteps ? s_unrelated : new State(_kind, steps);
         }
 
         public bool Equals(State? other)
