@@ -69,6 +69,35 @@ public readonly struct LockScope : IDisposable, IAsyncDisposable
 
     private string DebuggerDisplay => _lock is null ? "(no lock)" : $"{_lock} {(IsHeld ? "held" : "released")}";
 
+    /// <summary>
+    /// Detaches this hold from the current thread or async flow, so that another thread or flow can
+    /// own it and release it later. Call it on the holding side, just before passing the scope on,
+    /// and pass on the returned scope.
+    /// </summary>
+    /// <returns>
+    /// A scope for the same hold that belongs to nobody in particular: disposing it (on any thread,
+    /// once) releases the lock.
+    /// </returns>
+    /// <remarks>
+    /// <para>Without it, a thread that hands its synchronous scope to another thread still counts as
+    /// the holder: acquiring the lock again on that thread reports
+    /// <see cref="LockViolationKind.SelfDeadlock"/> at once, because a scope still in the thread's
+    /// hands and one given away look the same. After <c>HandOff()</c> the thread's (or flow's)
+    /// later acquisitions wait for the release like any contender, and order checks no longer count
+    /// the hold for it. The receiver's order checks do not count it either: the handed hold is not
+    /// recorded anywhere, and a condition wait on it reports that the lock is not held.</para>
+    /// <para>Works for <see cref="OrderedLock"/>, <see cref="OrderedFileLock"/> and the other
+    /// non-reentrant kinds. A <see cref="ReentrantOrderedLock"/> hold cannot be handed off: it
+    /// belongs to its holder, like <see cref="Monitor"/>.</para>
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">
+    /// The scope is default or already released, it is held synchronously by another thread, or
+    /// its lock is reentrant. Nothing changes.
+    /// </exception>
+    public LockScope HandOff() => _lock is null
+        ? throw new InvalidOperationException("This scope holds no lock (it is default or a failed TryAcquire), so there is nothing to hand off.")
+        : _lock.HandOffScope(this);
+
     /// <summary>Releases the lock, if this scope still holds it.</summary>
     /// <exception cref="SynchronizationLockException">
     /// The scope belongs to a reentrant lock and the current thread or flow is not its holder.

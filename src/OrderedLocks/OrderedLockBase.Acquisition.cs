@@ -89,7 +89,7 @@ public abstract partial class OrderedLockBase
         LockDescription.Of(this),
         OrderChecker.Describe(ReadOnlySpan<OrderedLockBase>.Empty),
         Array.Empty<LockOrderEdge>(),
-        $"Self-deadlock: {this} is not reentrant and this thread (id {Environment.CurrentManagedThreadId}) already holds it; waiting for it would never end.{Environment.NewLine}To fix: do not acquire a lock you hold, or use a ReentrantOrderedLock if re-entry is intended.");
+        $"Self-deadlock: {this} is not reentrant and this thread (id {Environment.CurrentManagedThreadId}) already holds it; waiting for it would never end.{Environment.NewLine}To fix: do not acquire a lock you hold, or use a ReentrantOrderedLock if re-entry is intended. If this thread passed its scope to another thread that will release it, call scope.HandOff() before passing it on: this thread then waits for the release.");
 
     private protected async ValueTask<LockScope> AcquireSlowAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
     {

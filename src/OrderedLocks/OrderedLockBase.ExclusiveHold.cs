@@ -117,4 +117,38 @@ public abstract partial class OrderedLockBase
         hold.Node?.Grant(token);
         SetAlias(hold.OriginalToken, token);
     }
+
+    // A scope passed to another thread or flow, which will release it: from now on the hold
+    // belongs to nobody here, so the current thread or flow waits for it like any contender
+    // instead of reporting a self-deadlock. Only the code that holds the scope may detach it.
+    private protected LockScope HandOffExclusive(in LockScope scope)
+    {
+        int token = ResolveToken(scope.Token);
+        if (token == 0)
+        {
+            throw new InvalidOperationException($"{this}: this scope no longer holds the lock (it was released), so there is nothing to hand off. Hand off a scope while it is held.");
+        }
+
+        HoldNode? node = scope.Node;
+        if (node is not null)
+        {
+            // A flow hold: its node stops counting in every copy of the chain (this flow and its forks).
+            node.Fail();
+        }
+        else if (_ownerThreadId != 0)
+        {
+            if (_ownerThreadId != Environment.CurrentManagedThreadId || HeldLocks.InAsyncCaller)
+            {
+                throw new InvalidOperationException($"{this} is held synchronously by thread {_ownerThreadId}; only that thread can hand its scope off, and this is thread {Environment.CurrentManagedThreadId}. Call HandOff() on the holding thread before passing the scope on.");
+            }
+
+            _ownerThreadId = 0;
+            if (scope.Tracking == LockScope.TrackedOnThread)
+            {
+                HeldLocks.PopThread(this, token);
+            }
+        }
+
+        return new LockScope(this, scope.Token, LockScope.NotTracked, null);
+    }
 }

@@ -133,6 +133,9 @@ public abstract partial class OrderedLockBase : IComparable<OrderedLockBase>
     // Whether the scope still holds the lock (see LockScope.IsHeld).
     internal abstract bool IsScopeHeld(in LockScope scope);
 
+    // LockScope.HandOff: detaches the hold from the current thread or flow (non-reentrant kinds).
+    internal virtual LockScope HandOffScope(in LockScope scope) => HandOffExclusive(scope);
+
     // Condition support: gives up the current flow's hold completely (any recursion), and takes it
     // back with the same recursion after the wait. The release throws SynchronizationLockException
     // when the current thread or flow does not hold the lock.

@@ -110,6 +110,9 @@ public sealed partial class ReentrantOrderedLock : OrderedLockBase
 
     internal override bool IsHeldForCondition() => IsHeldByCurrentFlow;
 
+    internal override LockScope HandOffScope(in LockScope scope) =>
+        throw new InvalidOperationException($"{this} is reentrant: its hold belongs to the thread or flow that took it (re-entries are counted for that holder), so its scope cannot be handed off. Release it where it was acquired, or use an OrderedLock for a hold that moves between threads.");
+
     internal override bool IsScopeHeld(in LockScope scope)
     {
         int seq = scope.Seq;

@@ -309,6 +309,123 @@ public sealed class HolderIdentityTests
         Locks.AssertFree(l);
     }
 
+    // The repro with the hand-off said out loud: after scope.HandOff() the handing thread's
+    // synchronous re-acquisition waits for the receiver's release (no false SelfDeadlock), gets the
+    // lock once the receiver disposes, and nothing stays held.
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task HandedOffSyncScope_HandingThreadAcquiresSync_WaitsForTheReceiver(LockOrderChecking mode)
+    {
+        var l = new OrderedLock("l", checking: mode);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reacquiring = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task receiver = null!;
+
+        Task<bool> handing = TestThreads.Run(() =>
+        {
+            LockScope handed = l.Acquire().HandOff();
+            receiver = TestThreads.Run(() =>
+            {
+                release.Task.Wait(TestTimeouts.Hang);
+                Assert.True(l.IsLocked);
+                handed.Dispose();
+            });
+            reacquiring.SetResult();
+            using (l.Acquire())
+            {
+                return l.IsLocked && l.IsHeldByCurrentFlow;
+            }
+        });
+
+        await reacquiring.Task.WaitAsync(TestTimeouts.Hang);
+        await Locks.AssertPendingAsync(handing, "the handing thread's second Acquire");
+        Assert.True(l.IsLocked);
+        release.SetResult();
+        Assert.True(await handing.WaitAsync(TestTimeouts.Hang));
+        await receiver.WaitAsync(TestTimeouts.Hang);
+        Locks.AssertFree(l);
+    }
+
+    // After a hand-off the handing thread no longer counts the hold in its order checks: taking a
+    // lower-ranked lock is not an order violation for it (the receiver holds the higher one).
+    [Theory]
+    [InlineData(LockOrderChecking.Strict)]
+    [InlineData(LockOrderChecking.Hybrid)]
+    public async Task HandedOffSyncScope_IsNotInTheHandingThreadsOrderChecks(LockOrderChecking mode)
+    {
+        var low = new OrderedLock("low", rank: 1, checking: mode);
+        var high = new OrderedLock("high", rank: 2, checking: mode);
+        LockScope handed = await TestThreads.Run(() =>
+        {
+            LockScope scope = high.Acquire().HandOff();
+            low.Acquire().Dispose(); // would be an order violation (or a learned edge) without the hand-off
+            return scope;
+        }).WaitAsync(TestTimeouts.Hang);
+
+        Assert.True(high.IsLocked);
+        await TestThreads.Run(handed.Dispose).WaitAsync(TestTimeouts.Hang);
+        Locks.AssertFree(low, high);
+    }
+
+    // An asynchronous hold handed to another flow: the handing flow's next AcquireAsync queues
+    // behind it instead of reporting a SelfDeadlock, and its forks no longer inherit the hold.
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task HandedOffAsyncScope_HandingFlowReacquires_WaitsForTheReceiver(LockOrderChecking mode)
+    {
+        var l = new OrderedLock("l", checking: mode);
+        LockScope handed = (await l.AcquireAsync()).HandOff();
+        Assert.False(l.IsHeldByCurrentFlow);
+        ValueTask<LockScope> again = l.AcquireAsync();
+        Task<LockScope> pending = again.AsTask();
+        await Locks.AssertPendingAsync(pending, "the handing flow's second AcquireAsync");
+        await Task.Run(handed.Dispose).WaitAsync(TestTimeouts.Hang);
+        (await pending.WaitAsync(TestTimeouts.Hang)).Dispose();
+        Locks.AssertFree(l);
+    }
+
+    // Bad input: handing off a released, a default or a reentrant scope, or one held by another
+    // thread, is a clear error and changes nothing.
+    [Fact]
+    public async Task HandOff_BadInput_ThrowsAndChangesNothing()
+    {
+        var l = new OrderedLock("plain");
+        LockScope released = l.Acquire();
+        released.Dispose();
+        Assert.Contains("released", Assert.Throws<InvalidOperationException>(() => released.HandOff()).Message);
+        Assert.Contains("no lock", Assert.Throws<InvalidOperationException>(() => default(LockScope).HandOff()).Message);
+
+        var r = new ReentrantOrderedLock("reentrant");
+        using (LockScope scope = r.Acquire())
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => scope.HandOff());
+            Assert.Contains("'reentrant'", error.Message);
+            Assert.True(r.IsHeldByCurrentFlow);
+        }
+
+        LockScope foreign = l.Acquire();
+        var otherThread = await TestThreads.Run(() => Record.Exception(() => foreign.HandOff())).WaitAsync(TestTimeouts.Hang);
+        Assert.Contains("only that thread", Assert.IsType<InvalidOperationException>(otherThread).Message);
+        Assert.True(l.IsHeldByCurrentFlow);
+        foreign.Dispose();
+        Locks.AssertFree(l, r);
+    }
+
+    // The SelfDeadlock that stays (no hand-off) says what to do about a scope that was passed on.
+    [Fact]
+    public void SelfDeadlockMessage_NamesHandOff()
+    {
+        var l = new OrderedLock("named");
+        using (l.Acquire())
+        {
+            var error = Assert.Throws<LockOrderException>(() => l.Acquire());
+            Assert.Contains("'named'", error.Message);
+            Assert.Contains("HandOff()", error.Message);
+        }
+
+        Locks.AssertFree(l);
+    }
+
     // A condition's asynchronous wait from an inline continuation must not release the holder's
     // synchronous hold (that would let a third party in while the holder is inside).
     [Theory]

@@ -180,6 +180,12 @@ internal static class OrderChecker
         text.Append(origin == HoldOrigin.Flow
             ? "; start background work that must wait for the lock after releasing it, or inside LockOrderPolicy.SuppressInheritance(); or use a ReentrantOrderedLock if re-entry is intended."
             : "; or use a ReentrantOrderedLock if re-entry is intended.");
+        if (origin != HoldOrigin.Set)
+        {
+            text.Append(" If the scope was passed to another thread or flow that will release it, call scope.HandOff() before passing it on: this ")
+                .Append(origin == HoldOrigin.Thread ? "thread" : "flow").Append(" then waits for the release.");
+        }
+
         return new LockOrderViolation(LockViolationKind.SelfDeadlock, LockDescription.Of(target), held, Array.Empty<LockOrderEdge>(), text.ToString());
     }
 
