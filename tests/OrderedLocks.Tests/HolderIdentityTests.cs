@@ -404,7 +404,9 @@ public sealed class HolderIdentityTests
         }
 
         LockScope foreign = l.Acquire();
+#pragma warning disable OL0005 // held across the await on purpose: another thread's HandOff of this thread's scope must be refused
         var otherThread = await TestThreads.Run(() => Record.Exception(() => foreign.HandOff())).WaitAsync(TestTimeouts.Hang);
+#pragma warning restore OL0005
         Assert.Contains("only that thread", Assert.IsType<InvalidOperationException>(otherThread).Message);
         Assert.True(l.IsHeldByCurrentFlow);
         foreign.Dispose();
