@@ -46,6 +46,7 @@ public sealed class HybridOrderTests
         using LockScope i = inner is OrderedLock il ? il.Acquire() : ((ReentrantOrderedLock)inner).Acquire();
     }
 
+#pragma warning disable OL0001 // both orders nested on purpose: the learned order under test
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task NestHereAsync(OrderedLock outer, OrderedLock inner)
     {
@@ -54,7 +55,9 @@ public sealed class HybridOrderTests
         using LockScope i = await inner.AcquireAsync();
         await Task.Yield();
     }
+#pragma warning restore OL0001
 
+#pragma warning disable OL0001 // the opposite order on purpose: the runtime check under test reports it
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static LockOrderException? OtherOrderHere(OrderedLock outer, OrderedLock inner)
     {
@@ -69,6 +72,7 @@ public sealed class HybridOrderTests
             return ex;
         }
     }
+#pragma warning restore OL0001
 
     private static bool HasFrame(StackTrace? stack, string methodName) =>
         stack is not null && stack.GetFrames().Any(f =>
@@ -406,6 +410,7 @@ public sealed class HybridOrderTests
             Locks.AssertFree(a, b);
         }
 
+#pragma warning disable OL0001 // two flows in opposite orders on purpose: exactly one is reported at run time
         static LockOrderException? Race(OrderedLock outer, OrderedLock inner, Barrier start)
         {
             using LockScope o = outer.Acquire();
@@ -420,6 +425,7 @@ public sealed class HybridOrderTests
                 return ex;
             }
         }
+#pragma warning restore OL0001
     }
 }
 

@@ -14,13 +14,16 @@ public sealed class LearnedOrderTests
 {
     private const LockOrderChecking Learned = LockOrderChecking.Learned;
 
+#pragma warning disable OL0001 // the tests nest their locks in both orders on purpose: the learned order under test
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void FirstOrderSeenHere(OrderedLock outer, OrderedLock inner)
     {
         using LockScope o = outer.Acquire();
         using LockScope i = inner.Acquire();
     }
+#pragma warning restore OL0001
 
+#pragma warning disable OL0001 // the tests nest their locks in both orders on purpose: the learned order under test
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task FirstOrderSeenHereAsync(OrderedLock outer, OrderedLock inner)
     {
@@ -28,6 +31,7 @@ public sealed class LearnedOrderTests
         await Task.Yield();
         using LockScope i = await inner.AcquireAsync();
     }
+#pragma warning restore OL0001
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static LockOrderException? SecondOrderHere(OrderedLock outer, OrderedLock inner)
@@ -265,11 +269,13 @@ public sealed class LearnedOrderPolicyTests
 {
     private const LockOrderChecking Learned = LockOrderChecking.Learned;
 
+#pragma warning disable OL0001 // the tests nest their locks in both orders on purpose: the learned order under test
     private static void Nest(OrderedLock outer, OrderedLock inner)
     {
         using LockScope o = outer.Acquire();
         using LockScope i = inner.Acquire();
     }
+#pragma warning restore OL0001
 
     [Fact]
     public async Task ReportMode_Cycle_ReportedOnceAndAcquisitionProceeds()

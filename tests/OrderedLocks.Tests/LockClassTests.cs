@@ -13,12 +13,14 @@ public sealed class LockClassTests
 {
     public static TheoryData<LockOrderChecking> LearnedModes => new(LockOrderChecking.Learned, LockOrderChecking.Hybrid);
 
+#pragma warning disable OL0001 // the tests nest their locks in both orders on purpose: lock classes under test
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void FirstOrderSeenHere(OrderedLock outer, OrderedLock inner)
     {
         using LockScope o = outer.Acquire();
         using LockScope i = inner.Acquire();
     }
+#pragma warning restore OL0001
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static LockOrderException? SecondOrderHere(OrderedLock outer, OrderedLock inner)

@@ -146,6 +146,12 @@ internal enum RelationKind
 
     /// <summary>One object is unknown (method result, non-constant element): identity uncertain.</summary>
     Unknown,
+
+    /// <summary>
+    /// Not the first object, whatever else it is: the acquired key is held further out on the held
+    /// lock's object, so the same object would be a re-entry (no edge at all).
+    /// </summary>
+    Other,
 }
 
 /// <summary>The relation between the objects of two locks (the held one and the acquired one).</summary>
@@ -156,6 +162,7 @@ internal sealed class Relation : IEquatable<Relation>
     public static readonly Relation Unrelated = new(RelationKind.Unrelated, ImmutableArray<ISymbol>.Empty);
     public static readonly Relation FreshObject = new(RelationKind.Fresh, ImmutableArray<ISymbol>.Empty);
     public static readonly Relation Unknown = new(RelationKind.Unknown, ImmutableArray<ISymbol>.Empty);
+    public static readonly Relation Other = new(RelationKind.Other, ImmutableArray<ISymbol>.Empty);
 
     private Relation(RelationKind kind, ImmutableArray<ISymbol> members)
     {

@@ -19,6 +19,8 @@ namespace OrderedLocks.Analyzers.Engine;
 /// tree, not a cycle; does not close. Likewise a walk repeating one field (<c>o.Next.Next == o</c>).</item>
 /// <item>A walk through two different fields (<c>o.B.A == o</c>, back-pointers) or between two
 /// differently named objects (<c>this</c> and a parameter): can close.</item>
+/// <item>An object known not to be the held lock's (its key is held further out on that object,
+/// so the same object would be a re-entry): stays "other" over same-object edges; does not close.</item>
 /// <item>An object the analyzer cannot name (a method result, a non-constant element): uncertain;
 /// quiet unless <c>orderedlocks.lock_identity = fields</c>.</item>
 /// </list>
@@ -66,6 +68,7 @@ internal static class CycleFeasibility
         public static readonly State Identity = new(Kind.Steps, ImmutableArray<(ISymbol, bool)>.Empty);
         private static readonly State s_unrelated = new(Kind.Unrelated, ImmutableArray<(ISymbol, bool)>.Empty);
         private static readonly State s_unknown = new(Kind.Unknown, ImmutableArray<(ISymbol, bool)>.Empty);
+        private static readonly State s_other = new(Kind.Other, ImmutableArray<(ISymbol, bool)>.Empty);
 
         private readonly Kind _kind;
 
@@ -83,12 +86,19 @@ internal static class CycleFeasibility
             Steps,
             Unrelated,
             Unknown,
+
+            /// <summary>Back on an object known not to be the start one (and not yet moved off it by a member walk).</summary>
+            Other,
         }
 
         public bool Closes => _kind switch
         {
             Kind.Unrelated => true,
             Kind.Unknown => false,
+            // From an object known not to be the start: back at it (no steps) or round a back-pointer
+            // to it (two different fields, as o.B.A == o) is not the start; a walk down one field
+            // (a wrapper's inner object) may be.
+            Kind.Other => !_steps.IsEmpty && _steps.All(s => s.Down == _steps[0].Down) && _steps.All(s => SymbolEqualityComparer.Default.Equals(s.Member, _steps[0].Member)),
             _ => _steps.IsEmpty || !(_steps.All(s => s.Down == _steps[0].Down) && _steps.All(s => SymbolEqualityComparer.Default.Equals(s.Member, _steps[0].Member))),
         };
 
@@ -102,6 +112,13 @@ internal static class CycleFeasibility
             if (_kind == Kind.Unrelated || relation.Kind is RelationKind.Unrelated or RelationKind.Global)
             {
                 return s_unrelated;
+            }
+
+            if (relation.Kind == RelationKind.Other)
+            {
+                // Known not the same as where the walk stands: from the start object, "not the start";
+                // from anywhere else (or twice "other"), it may be the start again.
+                return _kind == Kind.Steps && _steps.IsEmpty ? s_other : s_unrelated;
             }
 
             switch (relation.Kind)
@@ -119,6 +136,7 @@ internal static class CycleFeasibility
 
         private State Walk(ImmutableArray<ISymbol> members, bool down)
         {
+            // Steps are kept relative to the start (Steps) or to the other object (Other) alike.
             ImmutableArray<(ISymbol Member, bool Down)> steps = _steps;
             foreach (ISymbol member in members)
             {
@@ -132,7 +150,7 @@ internal static class CycleFeasibility
                 }
             }
 
-            return steps.Length > MaxSteps ? s_unrelated : new State(Kind.Steps, steps);
+            return steps.Length > MaxSteps ? s_unrelated : new State(_kind, steps);
         }
 
         public bool Equals(State? other)

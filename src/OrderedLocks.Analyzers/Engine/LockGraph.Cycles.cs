@@ -236,6 +236,26 @@ internal sealed partial class LockGraph
         return component;
     }
 
+    /// <summary>
+    /// The occurrence that shows an edge in a report: the first whose objects are named (so the
+    /// message does not point at, say, a fresh object's call that cannot close the cycle when another
+    /// occurrence of the same edge does); the first blocking one when none is.
+    /// </summary>
+    private static EdgeOccurrence Witness(EdgeInfo edge)
+    {
+        EdgeOccurrence? best = null;
+        foreach (KeyValuePair<Relation, EdgeOccurrence> entry in edge.Relations)
+        {
+            if (entry.Key.Kind is not (RelationKind.Unknown or RelationKind.Other)
+                && (best is null || CompareLocations(entry.Value.Location, best.Location) < 0))
+            {
+                best = entry.Value;
+            }
+        }
+
+        return best ?? edge.FirstBlocking!;
+    }
+
     private void ReportCycle(List<LockKey> cycle)
     {
         var occurrences = new List<(LockKey From, LockKey To, EdgeOccurrence Occurrence)>();
@@ -245,7 +265,7 @@ internal sealed partial class LockGraph
             LockKey from = cycle[i];
             LockKey to = cycle[(i + 1) % cycle.Count];
             EdgeInfo edge = _edges[(from, to)];
-            occurrences.Add((from, to, edge.FirstBlocking!));
+            occurrences.Add((from, to, Witness(edge)));
             if (gates is null)
             {
                 gates = new HashSet<LockKey>(edge.Gates!);

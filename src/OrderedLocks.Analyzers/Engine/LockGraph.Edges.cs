@@ -104,6 +104,7 @@ internal sealed partial class LockGraph
                     {
                         held ??= HeldKeys(acquisition.Held, summary.Method);
                         Relation relation = fields ? Relation.Same : Relation.Between(outer.Key, outer.ObjectPath, inner.Key, inner.ObjectPath);
+                        relation = HeldFurtherOutOnTheSameObject(acquisition.Held, outer, inner.Key, inner.ObjectPath, fields) ? Relation.Other : relation;
                         AddEdge(outer.Key, inner.Key, new EdgeOccurrence(inner.Location, summary.Method, null, acquisition.IsTry, held, relation, default));
                     }
                 }
@@ -185,12 +186,15 @@ internal sealed partial class LockGraph
 
                             held ??= HeldKeys(call.Held, summary.Method);
                             Relation relation = fields ? Relation.Same : Relation.Between(outer.Key, outer.ObjectPath, innerKey, innerPath);
+                            relation = HeldFurtherOutOnTheSameObject(call.Held, outer, innerKey, innerPath, fields) ? Relation.Other : relation;
                             AddEdge(outer.Key, innerKey, new EdgeOccurrence(call.Location, summary.Method, target, entry.Value.IsTry, held, relation, entry.Key));
                         }
                     }
                 }
             }
         }
+
+        BuildParameterBoundEdges(fields);
     }
 
     /// <summary>
@@ -213,6 +217,38 @@ internal sealed partial class LockGraph
 
             RelationKind relation = Relation.Between(outer.Key, outer.ObjectPath, key, path).Kind;
             if (relation is RelationKind.Same or RelationKind.Global)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The acquired key is already held further out on the object of <paramref name="outer"/> (the
+    /// innermost held lock), and is now taken on an object not known to be that one
+    /// (<c>lock (this.sync) { lock (this.list) { lock (item.Owner.sync) } }</c>). Either it is that
+    /// object (a re-entry: no order at all) or another one; and then the edge's object is known NOT to
+    /// be <paramref name="outer"/>'s: <see cref="RelationKind.Other"/>, which cannot close a cycle whose
+    /// way back is on one object (<c>this.sync → this.list</c>). Re-entries were excluded before.
+    /// </summary>
+    private bool HeldFurtherOutOnTheSameObject(ImmutableArray<Hold> held, Hold outer, LockKey key, AccessPath path, bool fields)
+    {
+        if (fields || key.IsStatic)
+        {
+            return false;
+        }
+
+        foreach (Hold earlier in held)
+        {
+            if (ReferenceEquals(earlier, outer) || !earlier.Key.Equals(key) || !IsMutex(earlier))
+            {
+                continue;
+            }
+
+            if (Relation.Between(outer.Key, outer.ObjectPath, earlier.Key, earlier.ObjectPath).Kind == RelationKind.Same
+                && Relation.Between(earlier.Key, earlier.ObjectPath, key, path).Kind != RelationKind.Same)
             {
                 return true;
             }

@@ -46,24 +46,40 @@ internal sealed partial class MethodWalker
 
         ITypeSymbol? receiverType = instance is null ? _current.Method.ContainingType : Unwrap(instance).Type;
         ImmutableArray<AccessPath> argumentPaths = ImmutableArray<AccessPath>.Empty;
+        ImmutableArray<BoundLock?> argumentLocks = ImmutableArray<BoundLock?>.Empty;
         if (target is not null && !arguments.IsDefaultOrEmpty)
         {
             AccessPath[] paths = Enumerable.Repeat(AccessPath.Unknown, target.Parameters.Length).ToArray();
+            BoundLock?[]? locks = null;
             foreach (IArgumentOperation argument in arguments)
             {
                 if (argument.Parameter is { } parameter && parameter.Ordinal < paths.Length && argument.ArgumentKind == ArgumentKind.Explicit)
                 {
                     paths[parameter.Ordinal] = PathOf(argument.Value, 0);
+                    if (argument.Value.Type is { IsReferenceType: true, SpecialType: not SpecialType.System_String }
+                        && TryResolveLock(argument.Value, 0, out LockKey? key, out string argumentText, out _, out AccessPath lockPath))
+                    {
+                        // A fresh object handed to a call escapes into it: name it by the caller's local.
+                        if (lockPath.Root == PathRoot.Fresh && Unwrap(argument.Value) is ILocalReferenceOperation local)
+                        {
+                            lockPath = AccessPath.Of(PathRoot.Local, local.Local);
+                        }
+
+                        locks ??= new BoundLock?[paths.Length];
+                        locks[parameter.Ordinal] = new BoundLock(key!, lockPath, argumentText);
+                    }
                 }
             }
 
             argumentPaths = paths.ToImmutableArray();
+            argumentLocks = locks is null ? argumentLocks : locks.ToImmutableArray();
         }
 
         _current.Calls.Add(new CallSite(target, delegateSymbol, receiverIsThis, state, location, receiverIsThis && !constructor ? CallReceiver.This : receiver)
         {
             ReceiverPath = receiverPath,
             ArgumentPaths = argumentPaths,
+            ArgumentLocks = argumentLocks,
             ReceiverType = receiverType,
             InConstructor = _current.Method.MethodKind == MethodKind.Constructor,
         });
@@ -145,6 +161,11 @@ internal sealed partial class MethodWalker
             or IInvocationOperation { Arguments.Length: 0 })
         {
             _aliases[local] = unwrapped;
+        }
+        else if (unwrapped is IInvocationOperation call && ExchangedMember(call) is { } exchanged)
+        {
+            // `var box = Interlocked.Exchange(ref _box, null);`: the object that was in the field.
+            _aliases[local] = exchanged;
         }
         else if (unwrapped is IObjectCreationOperation)
         {

@@ -34,7 +34,8 @@ internal sealed partial class MethodWalker
             foreach (Hold outer in held)
             {
                 if (outer.Key.Equals(hold.Key) && !outer.Key.IsStatic && outer.Instance != hold.Instance
-                    && outer.ObjectPath.Root != PathRoot.Fresh && hold.ObjectPath.Root != PathRoot.Fresh)
+                    && outer.ObjectPath.Root != PathRoot.Fresh && hold.ObjectPath.Root != PathRoot.Fresh
+                    && hold.Key.Kind != LockKeyKind.This)
                 {
                     var properties = ImmutableDictionary<string, string?>.Empty;
                     _findings.Add(new LocalFinding(
@@ -113,15 +114,18 @@ internal sealed partial class MethodWalker
                 && TryResolveLock(aliased, depth + 1, out key, out instance, out onThis, out path):
                 return true;
             case ILocalReferenceOperation local:
-                key = new LockKey(local.Local, LockKeyKind.Local);
                 instance = local.Local.Name;
-                path = AccessPath.Of(PathRoot.Local, local.Local);
+                path = _freshLocals.Contains(local.Local) ? AccessPath.Fresh : AccessPath.Of(PathRoot.Local, local.Local);
+                key = SelfLockingKey(local.Local.Type) ?? new LockKey(local.Local, LockKeyKind.Local);
                 return true;
             case IParameterReferenceOperation parameter:
-                key = new LockKey(parameter.Parameter, LockKeyKind.Local);
                 instance = parameter.Parameter.Name;
                 path = AccessPath.Of(PathRoot.Parameter, parameter.Parameter);
+                key = SelfLockingKey(parameter.Parameter.Type) ?? new LockKey(parameter.Parameter, LockKeyKind.Local);
                 return true;
+            case IInvocationOperation call when depth < MaxAliasDepth && ExchangedMember(call) is { } exchanged:
+                // `Interlocked.Exchange(ref _box, null)` returns the field's value: that object's monitor.
+                return TryResolveLock(exchanged, depth + 1, out key, out instance, out onThis, out path);
             default:
                 return false;
         }
@@ -173,12 +177,17 @@ internal sealed partial class MethodWalker
                 return MemberPath(property.Property, property.Instance, depth);
             case IInvocationOperation { Arguments.Length: 0 } call when _model.Aliases.Of(call.TargetMethod) is { } returned:
                 return MemberPath(returned, returned.IsStatic ? null : call.Instance, depth + 1);
+            case IInvocationOperation call when ExchangedMember(call) is { } exchanged:
+                return PathOf(exchanged, depth + 1);
             case IParameterReferenceOperation parameter:
                 return AccessPath.Of(PathRoot.Parameter, parameter.Parameter);
             case ILocalReferenceOperation local when _freshLocals.Contains(local.Local):
                 return AccessPath.Fresh;
             case ILocalReferenceOperation local when _aliases.TryGetValue(local.Local, out IOperation? aliased):
-                return PathOf(aliased, depth + 1);
+                // A local holding a method result the walker cannot follow (`var r = queue.Dequeue();`)
+                // is still one named object of this method, as a local without an alias is.
+                AccessPath traced = PathOf(aliased, depth + 1);
+                return traced.Root == PathRoot.Unknown ? AccessPath.Of(PathRoot.Local, local.Local) : traced;
             case ILocalReferenceOperation local:
                 return AccessPath.Of(PathRoot.Local, local.Local);
             case IConditionalAccessInstanceOperation when _conditionalAccesses.Count > 0:
@@ -217,6 +226,31 @@ internal sealed partial class MethodWalker
         }
 
         return (receiver.Syntax.ToString(), false);
+    }
+
+    /// <summary>
+    /// The lock of a local or parameter the walker cannot trace, when its static type fits exactly one
+    /// class that locks <c>this</c>: that class's <c>this</c> lock (the same key a call on the object
+    /// into the class's <c>lock (this)</c> gives). Null: the lock stays method-local.
+    /// </summary>
+    private LockKey? SelfLockingKey(ITypeSymbol? type)
+        => SelfLockingTypes.For(_model.Compilation).For(type) is { } owner ? new LockKey(owner, LockKeyKind.This) : null;
+
+    /// <summary>
+    /// For <c>Interlocked.Exchange(ref f, v)</c>, <c>Interlocked.CompareExchange(ref f, v, c)</c> and
+    /// <c>Volatile.Read(ref f)</c>: the field or property reference <c>f</c>, whose (previous) value the call returns.
+    /// </summary>
+    private static IOperation? ExchangedMember(IInvocationOperation call)
+    {
+        IMethodSymbol method = call.TargetMethod;
+        if (method.ContainingType is not { Name: "Interlocked" or "Volatile", ContainingNamespace: { Name: "Threading", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } }
+            || method.Name is not ("Exchange" or "CompareExchange" or "Read") || call.Arguments.Length == 0)
+        {
+            return null;
+        }
+
+        IOperation first = Unwrap(call.Arguments[0].Value);
+        return first is IFieldReferenceOperation or IPropertyReferenceOperation { Arguments.Length: 0 } ? first : null;
     }
 
     /// <summary>The call's location; a call through <c>?.</c> is located at the whole conditional access.</summary>

@@ -135,6 +135,13 @@ internal sealed class CallSite
     /// <summary>Each callee parameter (by ordinal) in the caller's frame.</summary>
     public ImmutableArray<AccessPath> ArgumentPaths { get; set; } = ImmutableArray<AccessPath>.Empty;
 
+    /// <summary>
+    /// Each callee parameter (by ordinal) as a lock in the caller's frame: the key and object path the
+    /// argument expression denotes (<c>Worker(_a, b)</c>: the field <c>_a</c> on this, the local <c>b</c>);
+    /// null where the argument is no lock the walker can name. Binds a callee's locks on its parameters.
+    /// </summary>
+    public ImmutableArray<BoundLock?> ArgumentLocks { get; set; } = ImmutableArray<BoundLock?>.Empty;
+
     /// <summary>The receiver's static type (the caller's own type for an implicit <c>this</c>): virtual calls dispatch below it.</summary>
     public ITypeSymbol? ReceiverType { get; set; }
 
@@ -161,6 +168,24 @@ internal sealed class CallSite
                 return AccessPath.Unknown;
         }
     }
+}
+
+/// <summary>A lock as an argument expression denotes it in the caller's frame: its key and the path of its object.</summary>
+internal sealed class BoundLock
+{
+    public BoundLock(LockKey key, AccessPath path, string instance)
+    {
+        Key = key;
+        Path = path;
+        Instance = instance;
+    }
+
+    public LockKey Key { get; }
+
+    public AccessPath Path { get; }
+
+    /// <summary>Source text naming the argument.</summary>
+    public string Instance { get; }
 }
 
 /// <summary>What a call's receiver is: the caller's own object, another object named by a parameter or local, or something else.</summary>
