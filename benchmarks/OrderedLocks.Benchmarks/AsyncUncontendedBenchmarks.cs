@@ -24,6 +24,8 @@ public class AsyncUncontendedBenchmarks
     private readonly ReentrantSemaphore _vsReentrant = ReentrantSemaphore.Create(1, joinableTaskContext: null, mode: ReentrantSemaphore.ReentrancyMode.NotAllowed);
     private readonly OrderedLock _strict = new("strict", checking: LockOrderChecking.Strict);
     private readonly OrderedLock _off = new("off", checking: LockOrderChecking.Off);
+    private readonly OrderedLock _hybrid = new("hybrid", checking: LockOrderChecking.Hybrid);
+    private readonly OrderedLock _floor = new("floor", checking: LockOrderChecking.Off);
 
     [GlobalSetup]
     public void Setup() => RewriteGuard.EnsureNormalBuild();
@@ -91,6 +93,27 @@ public class AsyncUncontendedBenchmarks
     {
         using (await _off.AcquireAsync())
         {
+        }
+    }
+
+    [Benchmark(Description = "OrderedLock Hybrid (default)")]
+    public async Task OrderedLockHybrid()
+    {
+        using (await _hybrid.AcquireAsync())
+        {
+        }
+    }
+
+    // The floor of a tracked asynchronous hold: the lock work of checking Off plus the one
+    // AsyncLocal write that records a hold in the caller's flow (with a value allocated once).
+    // The async method restores its caller's context on return, as in the OrderedLock rows, so
+    // nothing piles up. Strict pays this plus its per-hold record (one 40 B node) and the check.
+    [Benchmark(Description = "(floor) Off + one AsyncLocal write")]
+    public async Task OffPlusAsyncLocalWrite()
+    {
+        using (await _floor.AcquireAsync())
+        {
+            s_local.Value = s_value;
         }
     }
 

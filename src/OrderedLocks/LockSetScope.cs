@@ -212,26 +212,31 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
         // Moves on with every release, so stale copies of a released set's scope are recognised.
         internal int Generation;
 
+        // The thread whose spare frame this becomes when released: the last thread that rented
+        // it. Written by that thread only; read by whichever thread releases the set.
+        private HeldLocks.ThreadHolds? _home;
+
         // Takes the thread's spare frame, or a new one.
         internal static SetFrame Rent(HeldLocks.ThreadHolds holds)
         {
-            SetFrame? frame = holds.SpareFrame;
-            if (frame is null)
-            {
-                return new SetFrame();
-            }
-
+            SetFrame frame = holds.SpareFrame ?? new SetFrame();
             holds.SpareFrame = null;
+            frame._home = holds;
             return frame;
         }
 
-        // Drops the member scopes (no stale references to locks) and becomes the spare frame of
-        // the current thread, unless it has one.
+        // Drops the member scopes (no stale references to locks) and becomes its home thread's
+        // spare again unless that thread has one. Released on another thread, the plain write may
+        // race with the home thread's Rent: then a frame is dropped (garbage), never shared, since
+        // only the one release that won the generation recycles a frame.
         internal void Recycle(int count)
         {
             Array.Clear(Scopes, 0, count);
-            HeldLocks.ThreadHolds holds = HeldLocks.CurrentThreadHoldsOrCreate;
-            holds.SpareFrame ??= this;
+            HeldLocks.ThreadHolds? home = _home;
+            if (home is not null && home.SpareFrame is null)
+            {
+                home.SpareFrame = this;
+            }
         }
     }
 }

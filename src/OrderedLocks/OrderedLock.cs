@@ -188,7 +188,7 @@ public sealed partial class OrderedLock : OrderedLockBase
             return ValueTask.FromCanceled<LockScope>(cancellationToken);
         }
 
-        HoldNode? node = PrepareAsyncHold(check: true);
+        HoldNode? node = PrepareExclusiveAsyncHold(check: true);
         int token = TryLockFast();
         if (token != 0)
         {
@@ -216,7 +216,7 @@ public sealed partial class OrderedLock : OrderedLockBase
             return ValueTask.FromCanceled<LockScope>(cancellationToken);
         }
 
-        HoldNode? node = PrepareAsyncHold(check: true);
+        HoldNode? node = PrepareExclusiveAsyncHold(check: true);
         int token = TryLockFast();
         if (token != 0)
         {

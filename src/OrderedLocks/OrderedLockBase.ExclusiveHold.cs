@@ -17,17 +17,20 @@ public abstract partial class OrderedLockBase
             return Diagnostics.LockDiagnostics.s_trackHolds ? HeldLocks.PushFlow(this) : null;
         }
 
-        if (check)
+        // One read of the flow's chain serves the check and the push. An asynchronous acquisition
+        // is not the thread's synchronous code, so only the flow's holds count for it: with none
+        // (the common case) there is nothing to check.
+        HoldNode? top = HeldLocks.LiveFlowTop();
+        if (check && top is not null)
         {
-            // An asynchronous acquisition is not the thread's synchronous code: the thread's
-            // synchronous holds belong to whoever took them, not to this caller.
+            // The thread's synchronous holds belong to whoever took them, not to this caller.
             using (HeldLocks.AsyncCaller())
             {
-                OrderChecker.Check(this, mode);
+                OrderChecker.CheckSlow(this, mode, ReadOnlySpan<OrderedLockBase>.Empty, selfIsDeadlock: true);
             }
         }
 
-        return HeldLocks.PushFlow(this);
+        return HeldLocks.PushFlowOn(this, top);
     }
 
     // Whether the current thread (synchronous hold) or flow (tracked asynchronous hold) holds

@@ -130,6 +130,31 @@ internal static class HeldLocks
         return node;
     }
 
+    /// <summary>Gets the top of the current flow's chain without the released and failed holds on top of it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static HoldNode? LiveFlowTop()
+    {
+        HoldNode? top = s_flow.Value;
+        while (top is not null && top.IsFinished)
+        {
+            top = top.Parent;
+        }
+
+        return top;
+    }
+
+    /// <summary>
+    /// Pushes a pending asynchronous hold on <paramref name="liveTop"/>, the current flow's
+    /// <see cref="LiveFlowTop"/> just read, and returns it (see <see cref="PushFlow"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static HoldNode PushFlowOn(OrderedLockBase lockObject, HoldNode? liveTop)
+    {
+        var node = new HoldNode(lockObject, liveTop) { Depth = 1 };
+        s_flow.Value = node;
+        return node;
+    }
+
     /// <summary>Drops <paramref name="node"/> from the top of the current flow's chain, if it is there.</summary>
     internal static void PopFlowIfTop(HoldNode node)
     {
