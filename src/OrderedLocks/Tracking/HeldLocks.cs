@@ -34,6 +34,13 @@ internal static class HeldLocks
 {
     private static readonly AsyncLocal<HoldNode?> s_flow = new();
 
+    // Set (for good) before the first asynchronous hold is recorded anywhere in the process. Until
+    // then no flow can have a chain, so synchronous code skips reading the AsyncLocal (an
+    // execution-context lookup, and an interface call when the context carries other values).
+    // Monotonic: a flow that later carries a node was given it after the flag was set, and every
+    // way a chain reaches another thread (await, fork, thread start) orders the write before it.
+    private static volatile bool s_flowInUse;
+
     [ThreadStatic]
     private static ThreadHolds? t_thread;
 
@@ -74,7 +81,7 @@ internal static class HeldLocks
     internal static HoldNode? FlowTop
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => s_flow.Value;
+        get => s_flowInUse ? s_flow.Value : null;
     }
 
     internal static ThreadHolds? CurrentThreadHolds
@@ -87,7 +94,7 @@ internal static class HeldLocks
     internal static bool MayHoldAny
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => (t_thread is { Count: > 0 } && !t_asyncCaller) || s_flow.Value is not null;
+        get => (t_thread is { Count: > 0 } && !t_asyncCaller) || (s_flowInUse && s_flow.Value is not null);
     }
 
     /// <summary>Gets the current thread's list of synchronous holds, creating it on first use.</summary>
@@ -126,6 +133,7 @@ internal static class HeldLocks
         }
 
         var node = new HoldNode(lockObject, parent) { Depth = depth };
+        s_flowInUse = true;
         s_flow.Value = node;
         return node;
     }
@@ -134,7 +142,7 @@ internal static class HeldLocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static HoldNode? LiveFlowTop()
     {
-        HoldNode? top = s_flow.Value;
+        HoldNode? top = s_flowInUse ? s_flow.Value : null;
         while (top is not null && top.IsFinished)
         {
             top = top.Parent;
@@ -151,6 +159,7 @@ internal static class HeldLocks
     internal static HoldNode PushFlowOn(OrderedLockBase lockObject, HoldNode? liveTop)
     {
         var node = new HoldNode(lockObject, liveTop) { Depth = 1 };
+        s_flowInUse = true;
         s_flow.Value = node;
         return node;
     }
@@ -176,8 +185,16 @@ internal static class HeldLocks
     /// </summary>
     internal static HoldNode? ReplaceFlow(HoldNode? value)
     {
-        HoldNode? previous = s_flow.Value;
-        s_flow.Value = value;
+        HoldNode? previous = FlowTop;
+        if (value is not null)
+        {
+            s_flowInUse = true;
+        }
+
+        if (value is not null || previous is not null)
+        {
+            s_flow.Value = value;
+        }
         return previous;
     }
 
@@ -197,7 +214,7 @@ internal static class HeldLocks
             }
         }
 
-        for (HoldNode? node = s_flow.Value; node is not null; node = node.Parent)
+        for (HoldNode? node = FlowTop; node is not null; node = node.Parent)
         {
             if (ReferenceEquals(node.Lock, lockObject) && node.IsValid)
             {
@@ -225,7 +242,7 @@ internal static class HeldLocks
             }
         }
 
-        for (HoldNode? node = s_flow.Value; node is not null; node = node.Parent)
+        for (HoldNode? node = FlowTop; node is not null; node = node.Parent)
         {
             if (node.IsValid && !result.Exists(h => ReferenceEquals(h.Lock, node.Lock)))
             {
