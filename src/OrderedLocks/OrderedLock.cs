@@ -265,15 +265,7 @@ public sealed partial class OrderedLock : OrderedLockBase
             }
         }
 
-        _ownerThreadId = holds.ThreadId;
-        if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
-        if (EffectiveChecking == LockOrderChecking.Off && !Diagnostics.LockDiagnostics.s_trackHolds)
-        {
-            return new LockScope(this, token, LockScope.NotTracked, null);
-        }
-
-        holds.Push(this, token);
-        return new LockScope(this, token, LockScope.TrackedOnThread, null);
+        return HoldOnThread(token, EffectiveChecking, holds);
     }
 
     internal override ValueTask<LockScope> AcquireForSetAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)

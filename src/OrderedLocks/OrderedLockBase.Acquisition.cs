@@ -59,6 +59,21 @@ public abstract partial class OrderedLockBase
         return new LockScope(this, token, LockScope.TrackedOnThread, null);
     }
 
+    // HoldOnThread for a caller that already has the thread's list (a synchronous AcquireAll).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected LockScope HoldOnThread(int token, LockOrderChecking mode, HeldLocks.ThreadHolds holds)
+    {
+        _ownerThreadId = holds.ThreadId;
+        if (Diagnostics.LockDiagnostics.s_captureStacks) CaptureHold(token);
+        if (mode == LockOrderChecking.Off && !Diagnostics.LockDiagnostics.s_trackHolds)
+        {
+            return new LockScope(this, token, LockScope.NotTracked, null);
+        }
+
+        holds.Push(this, token);
+        return new LockScope(this, token, LockScope.TrackedOnThread, null);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected LockScope HoldInFlow(int token, HoldNode? node)
     {
