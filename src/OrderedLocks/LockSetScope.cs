@@ -231,7 +231,12 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
         // only the one release that won the generation recycles a frame.
         internal void Recycle(int count)
         {
-            Array.Clear(Scopes, 0, count);
+            LockScope[] scopes = Scopes;
+            for (int i = 0; i < count && i < scopes.Length; i++)
+            {
+                scopes[i] = default; // plain zeroing stores (Array.Clear calls out for a few elements)
+            }
+
             HeldLocks.ThreadHolds? home = _home;
             if (home is not null && home.SpareFrame is null)
             {

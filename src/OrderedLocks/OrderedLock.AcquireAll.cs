@@ -405,6 +405,11 @@ public sealed partial class OrderedLock
             ThrowHelper.ThrowEmptyLockSet(paramName);
         }
 
+        if (count <= SmallLockBuffer.Capacity)
+        {
+            return SortDistinctSmall(locks, work, paramName);
+        }
+
         int filled = 0;
         for (int i = 0; i < count; i++)
         {
@@ -428,6 +433,47 @@ public sealed partial class OrderedLock
 
             work[at] = item;
             filled++;
+        }
+
+        return System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref work[0]!, filled);
+    }
+
+    // SortDistinct for up to eight locks: the insertion sort moves keys and indices on the stack,
+    // never references (each reference move costs a GC write barrier), then writes each lock once.
+    private static ReadOnlySpan<OrderedLockBase> SortDistinctSmall(ReadOnlySpan<OrderedLockBase> locks, Span<OrderedLockBase?> work, string paramName)
+    {
+        int count = locks.Length;
+        Span<long> keys = stackalloc long[SmallLockBuffer.Capacity];
+        Span<byte> order = stackalloc byte[SmallLockBuffer.Capacity];
+        int filled = 0;
+        for (int i = 0; i < count; i++)
+        {
+            long key = (locks[i] ?? throw NullMember(paramName, i, count)).OrderKey;
+            int at = filled;
+            while (at > 0 && keys[at - 1] > key)
+            {
+                at--;
+            }
+
+            if (at > 0 && keys[at - 1] == key)
+            {
+                continue; // a duplicate: keys are unique per lock
+            }
+
+            for (int j = filled; j > at; j--)
+            {
+                keys[j] = keys[j - 1];
+                order[j] = order[j - 1];
+            }
+
+            keys[at] = key;
+            order[at] = (byte)i;
+            filled++;
+        }
+
+        for (int k = 0; k < filled; k++)
+        {
+            work[k] = locks[order[k]];
         }
 
         return System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref work[0]!, filled);
