@@ -190,22 +190,9 @@ public sealed class OrderedDistributedLock : OrderedLockBase
 
     internal override void ReleaseScope(in LockScope scope)
     {
-        int token = ResolveToken(scope.Token);
-        if (token == 0)
-        {
-            return; // already released: disposing twice is harmless
-        }
-
-        // The server first (other processes may take it from then on), then this process's waiters.
-        // The in-process lock is released even when the server release fails.
-        Exception? serverError = ReleaseOnServer();
-        _ownerThreadId = 0;
-        if (Unlock(token) && scope.Tracking == LockScope.TrackedOnThread)
-        {
-            HeldLocks.PopThread(this, token);
-        }
-
-        if (serverError is not null)
+        // The server first, then this process's waiters; the in-process lock is released even
+        // when the server release fails.
+        if (ReleaseWithOuter(scope) is Exception serverError)
         {
             throw Failed("Releasing", serverError);
         }
@@ -213,13 +200,9 @@ public sealed class OrderedDistributedLock : OrderedLockBase
 
     internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();
 
-    // A condition wait gives up the lock completely, the server lock included: other processes
-    // may take it while this flow waits.
     internal override WaitHold ReleaseForWait(string operation)
     {
-        WaitHold hold = CaptureExclusiveHold(operation, out int token);
-        Exception? serverError = ReleaseOnServer();
-        Unlock(token);
+        WaitHold hold = ReleaseWithOuterForWait(operation, out Exception? serverError);
         if (serverError is not null)
         {
             throw Failed("Releasing (for a condition wait)", serverError);
@@ -228,55 +211,16 @@ public sealed class OrderedDistributedLock : OrderedLockBase
         return hold;
     }
 
-    internal override void ReacquireAfterWait(WaitHold hold)
-    {
-        CheckExclusiveReacquire();
-        int token = TryLockFast();
-        if (token == 0)
-        {
-            token = LockContended(Timeout.Infinite, CancellationToken.None);
-        }
+    internal override void ReacquireAfterWait(WaitHold hold) => ReacquireWithOuterAfterWait(hold);
 
-        bool locked = false;
-        try
-        {
-            locked = LockOnServer(long.MaxValue, CancellationToken.None);
-        }
-        finally
-        {
-            if (!locked)
-            {
-                Unlock(token);
-            }
-        }
+    internal override ValueTask ReacquireAfterWaitAsync(WaitHold hold) => ReacquireWithOuterAfterWaitAsync(hold);
 
-        RestoreExclusiveHold(hold, token);
-    }
+    // The outer resource is the lock on the server.
+    private protected override bool AcquireOuter(long deadline, CancellationToken cancellationToken) => LockOnServer(deadline, cancellationToken);
 
-    internal override async ValueTask ReacquireAfterWaitAsync(WaitHold hold)
-    {
-        CheckExclusiveReacquire();
-        int token = TryLockFast();
-        if (token == 0)
-        {
-            token = await LockSlowAsync(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
-        }
+    private protected override ValueTask<bool> AcquireOuterAsync(long deadline, CancellationToken cancellationToken) => LockOnServerAsync(deadline, cancellationToken);
 
-        bool locked = false;
-        try
-        {
-            locked = await LockOnServerAsync(long.MaxValue, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (!locked)
-            {
-                Unlock(token);
-            }
-        }
-
-        RestoreExclusiveHold(hold, token);
-    }
+    private protected override Exception? ReleaseOuter() => ReleaseOnServer();
 
     private bool TryAcquireCore(int timeoutMs, CancellationToken cancellationToken, bool check, out LockScope scope)
     {

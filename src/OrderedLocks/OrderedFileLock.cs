@@ -165,84 +165,25 @@ public sealed class OrderedFileLock : OrderedLockBase
 
     internal override bool IsScopeHeld(in LockScope scope) => ResolveToken(scope.Token) != 0;
 
-    internal override void ReleaseScope(in LockScope scope)
-    {
-        int token = ResolveToken(scope.Token);
-        if (token == 0)
-        {
-            return; // already released: disposing twice is harmless
-        }
-
-        // Other processes may take the file lock as soon as it is closed; this process's waiters
-        // only once the in-process lock is released right after.
-        CloseFile();
-        _ownerThreadId = 0;
-        if (Unlock(token) && scope.Tracking == LockScope.TrackedOnThread)
-        {
-            HeldLocks.PopThread(this, token);
-        }
-    }
+    internal override void ReleaseScope(in LockScope scope) => ReleaseWithOuter(scope);
 
     internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();
 
-    // A condition wait gives up the lock completely, the operating system lock included: other
-    // processes may take it while this flow waits.
-    internal override WaitHold ReleaseForWait(string operation)
+    internal override WaitHold ReleaseForWait(string operation) => ReleaseWithOuterForWait(operation, out _);
+
+    internal override void ReacquireAfterWait(WaitHold hold) => ReacquireWithOuterAfterWait(hold);
+
+    internal override ValueTask ReacquireAfterWaitAsync(WaitHold hold) => ReacquireWithOuterAfterWaitAsync(hold);
+
+    // The outer resource is the operating system lock on the lock file.
+    private protected override bool AcquireOuter(long deadline, CancellationToken cancellationToken) => LockFile(deadline, cancellationToken);
+
+    private protected override ValueTask<bool> AcquireOuterAsync(long deadline, CancellationToken cancellationToken) => LockFileAsync(deadline, cancellationToken);
+
+    private protected override Exception? ReleaseOuter()
     {
-        WaitHold hold = CaptureExclusiveHold(operation, out int token);
         CloseFile();
-        Unlock(token);
-        return hold;
-    }
-
-    internal override void ReacquireAfterWait(WaitHold hold)
-    {
-        CheckExclusiveReacquire();
-        int token = TryLockFast();
-        if (token == 0)
-        {
-            token = LockContended(Timeout.Infinite, CancellationToken.None);
-        }
-
-        bool locked = false;
-        try
-        {
-            locked = LockFile(long.MaxValue, CancellationToken.None);
-        }
-        finally
-        {
-            if (!locked)
-            {
-                Unlock(token);
-            }
-        }
-
-        RestoreExclusiveHold(hold, token);
-    }
-
-    internal override async ValueTask ReacquireAfterWaitAsync(WaitHold hold)
-    {
-        CheckExclusiveReacquire();
-        int token = TryLockFast();
-        if (token == 0)
-        {
-            token = await LockSlowAsync(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        bool locked = false;
-        try
-        {
-            locked = await LockFileAsync(long.MaxValue, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (!locked)
-            {
-                Unlock(token);
-            }
-        }
-
-        RestoreExclusiveHold(hold, token);
+        return null;
     }
 
     private void CloseFile()

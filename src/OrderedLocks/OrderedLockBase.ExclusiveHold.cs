@@ -154,4 +154,98 @@ public abstract partial class OrderedLockBase
 
         return new LockScope(this, scope.Token, LockScope.NotTracked, null);
     }
+
+    // Kinds that guard an outer resource besides the in-process lock (OrderedFileLock's operating
+    // system file lock, OrderedDistributedLock's server lock) share the release and condition
+    // bookkeeping below and supply the outer resource through these three hooks. The outer
+    // resource is taken after the in-process lock and given up before it.
+    private protected virtual bool AcquireOuter(long deadline, CancellationToken cancellationToken) => true;
+
+    private protected virtual ValueTask<bool> AcquireOuterAsync(long deadline, CancellationToken cancellationToken) => new(true);
+
+    // Gives the outer resource up; returns what failed (the in-process lock is released anyway).
+    private protected virtual Exception? ReleaseOuter() => null;
+
+    // ReleaseScope of an outer-resource kind: returns the outer release's failure, if any.
+    private protected Exception? ReleaseWithOuter(in LockScope scope)
+    {
+        int token = ResolveToken(scope.Token);
+        if (token == 0)
+        {
+            return null; // already released: disposing twice is harmless
+        }
+
+        // Other processes may take the outer resource from now on; this process's waiters only
+        // once the in-process lock is released right after.
+        Exception? outerError = ReleaseOuter();
+        _ownerThreadId = 0;
+        if (Unlock(token) && scope.Tracking == LockScope.TrackedOnThread)
+        {
+            HeldLocks.PopThread(this, token);
+        }
+
+        return outerError;
+    }
+
+    // ReleaseForWait of an outer-resource kind: a condition wait gives up the lock completely,
+    // the outer resource included, so other processes may take it while this flow waits.
+    private protected WaitHold ReleaseWithOuterForWait(string operation, out Exception? outerError)
+    {
+        WaitHold hold = CaptureExclusiveHold(operation, out int token);
+        outerError = ReleaseOuter();
+        Unlock(token);
+        return hold;
+    }
+
+    // ReacquireAfterWait of an outer-resource kind.
+    private protected void ReacquireWithOuterAfterWait(WaitHold hold)
+    {
+        CheckExclusiveReacquire();
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(Timeout.Infinite, CancellationToken.None);
+        }
+
+        bool locked = false;
+        try
+        {
+            locked = AcquireOuter(long.MaxValue, CancellationToken.None);
+        }
+        finally
+        {
+            if (!locked)
+            {
+                Unlock(token);
+            }
+        }
+
+        RestoreExclusiveHold(hold, token);
+    }
+
+    // ReacquireAfterWaitAsync of an outer-resource kind.
+    private protected async ValueTask ReacquireWithOuterAfterWaitAsync(WaitHold hold)
+    {
+        CheckExclusiveReacquire();
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = await LockSlowAsync(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        bool locked = false;
+        try
+        {
+            locked = await AcquireOuterAsync(long.MaxValue, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!locked)
+            {
+                Unlock(token);
+            }
+        }
+
+        RestoreExclusiveHold(hold, token);
+    }
 }
