@@ -70,21 +70,15 @@ public abstract partial class OrderedLockBase
             outcome = token != 0 ? WaitOutcome.Acquired : WaitOutcome.TimedOut;
             return token;
         }
-        catch (OperationCanceledException) when (record.Failure is not null && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex)
         {
-            outcome = WaitOutcome.FailedByWatchdog;
-            throw record.Failure;
-        }
-        catch (OperationCanceledException ex) when (ex.CancellationToken != cancellationToken && cancellationToken.IsCancellationRequested)
-        {
-            // Cancelled through the watchdog's linked token: report the caller's own token.
-            outcome = WaitOutcome.Canceled;
-            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            outcome = WaitOutcome.Canceled;
-            throw;
+            Exception? replacement = TranslateCancellation(record, ex, cancellationToken, out outcome);
+            if (replacement is null)
+            {
+                throw;
+            }
+
+            throw replacement;
         }
         finally
         {
@@ -102,25 +96,36 @@ public abstract partial class OrderedLockBase
             outcome = token != 0 ? WaitOutcome.Acquired : WaitOutcome.TimedOut;
             return token;
         }
-        catch (OperationCanceledException) when (record.Failure is not null && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex)
         {
-            outcome = WaitOutcome.FailedByWatchdog;
-            throw record.Failure;
-        }
-        catch (OperationCanceledException ex) when (ex.CancellationToken != cancellationToken && cancellationToken.IsCancellationRequested)
-        {
-            // Cancelled through the watchdog's linked token: report the caller's own token.
-            outcome = WaitOutcome.Canceled;
-            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            outcome = WaitOutcome.Canceled;
-            throw;
+            Exception? replacement = TranslateCancellation(record, ex, cancellationToken, out outcome);
+            if (replacement is null)
+            {
+                throw;
+            }
+
+            throw replacement;
         }
         finally
         {
             WaitRegistry.Exit(record, outcome);
         }
+    }
+
+    // A waiter's cancellation as its caller must see it: the watchdog's failure when the watchdog
+    // failed the waiter (through the linked token), the caller's own token when the caller
+    // cancelled, otherwise null (rethrow as is).
+    private static Exception? TranslateCancellation(WaitRecord record, OperationCanceledException ex, CancellationToken cancellationToken, out WaitOutcome outcome)
+    {
+        if (record.Failure is not null && !cancellationToken.IsCancellationRequested)
+        {
+            outcome = WaitOutcome.FailedByWatchdog;
+            return record.Failure;
+        }
+
+        outcome = WaitOutcome.Canceled;
+        return ex.CancellationToken != cancellationToken && cancellationToken.IsCancellationRequested
+            ? new OperationCanceledException(ex.Message, ex, cancellationToken) // cancelled through the watchdog's linked token
+            : null;
     }
 }
