@@ -202,7 +202,7 @@ public sealed class OrderedDistributedLock : OrderedLockBase
 
     internal override WaitHold ReleaseForWait(string operation)
     {
-        WaitHold hold = ReleaseWithOuterForWait(operation, out Exception? serverError);
+        WaitHold hold = ReleaseExclusiveForWait(operation, out Exception? serverError);
         if (serverError is not null)
         {
             throw Failed("Releasing (for a condition wait)", serverError);
@@ -211,9 +211,9 @@ public sealed class OrderedDistributedLock : OrderedLockBase
         return hold;
     }
 
-    internal override void ReacquireAfterWait(WaitHold hold) => ReacquireWithOuterAfterWait(hold);
+    internal override void ReacquireAfterWait(WaitHold hold) => ReacquireExclusiveAfterWait(hold);
 
-    internal override ValueTask ReacquireAfterWaitAsync(WaitHold hold) => ReacquireWithOuterAfterWaitAsync(hold);
+    internal override ValueTask ReacquireAfterWaitAsync(WaitHold hold) => ReacquireExclusiveAfterWaitAsync(hold);
 
     // The outer resource is the lock on the server.
     private protected override bool AcquireOuter(long deadline, CancellationToken cancellationToken) => LockOnServer(deadline, cancellationToken);

@@ -169,11 +169,11 @@ public sealed class OrderedFileLock : OrderedLockBase
 
     internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();
 
-    internal override WaitHold ReleaseForWait(string operation) => ReleaseWithOuterForWait(operation, out _);
+    internal override WaitHold ReleaseForWait(string operation) => ReleaseExclusiveForWait(operation, out _);
 
-    internal override void ReacquireAfterWait(WaitHold hold) => ReacquireWithOuterAfterWait(hold);
+    internal override void ReacquireAfterWait(WaitHold hold) => ReacquireExclusiveAfterWait(hold);
 
-    internal override ValueTask ReacquireAfterWaitAsync(WaitHold hold) => ReacquireWithOuterAfterWaitAsync(hold);
+    internal override ValueTask ReacquireAfterWaitAsync(WaitHold hold) => ReacquireExclusiveAfterWaitAsync(hold);
 
     // The outer resource is the operating system lock on the lock file.
     private protected override bool AcquireOuter(long deadline, CancellationToken cancellationToken) => LockFile(deadline, cancellationToken);

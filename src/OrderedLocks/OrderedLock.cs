@@ -310,34 +310,10 @@ public sealed partial class OrderedLock : OrderedLockBase
 
     internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();
 
-    internal override WaitHold ReleaseForWait(string operation)
-    {
-        WaitHold hold = CaptureExclusiveHold(operation, out int token);
-        Unlock(token);
-        return hold;
-    }
+    // Condition waits: the shared exclusive-hold bookkeeping, with no outer resource.
+    internal override WaitHold ReleaseForWait(string operation) => ReleaseExclusiveForWait(operation, out _);
 
-    internal override void ReacquireAfterWait(WaitHold hold)
-    {
-        CheckExclusiveReacquire();
-        int token = TryLockFast();
-        if (token == 0)
-        {
-            token = LockContended(Timeout.Infinite, CancellationToken.None);
-        }
+    internal override void ReacquireAfterWait(WaitHold hold) => ReacquireExclusiveAfterWait(hold);
 
-        RestoreExclusiveHold(hold, token);
-    }
-
-    internal override async ValueTask ReacquireAfterWaitAsync(WaitHold hold)
-    {
-        CheckExclusiveReacquire();
-        int token = TryLockFast();
-        if (token == 0)
-        {
-            token = await LockSlowAsync(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        RestoreExclusiveHold(hold, token);
-    }
+    internal override ValueTask ReacquireAfterWaitAsync(WaitHold hold) => ReacquireExclusiveAfterWaitAsync(hold);
 }

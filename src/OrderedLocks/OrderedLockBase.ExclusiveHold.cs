@@ -187,9 +187,9 @@ public abstract partial class OrderedLockBase
         return outerError;
     }
 
-    // ReleaseForWait of an outer-resource kind: a condition wait gives up the lock completely,
-    // the outer resource included, so other processes may take it while this flow waits.
-    private protected WaitHold ReleaseWithOuterForWait(string operation, out Exception? outerError)
+    // ReleaseForWait of the non-reentrant kinds: a condition wait gives up the lock completely,
+    // an outer resource included, so other processes may take it while this flow waits.
+    private protected WaitHold ReleaseExclusiveForWait(string operation, out Exception? outerError)
     {
         WaitHold hold = CaptureExclusiveHold(operation, out int token);
         outerError = ReleaseOuter();
@@ -197,8 +197,8 @@ public abstract partial class OrderedLockBase
         return hold;
     }
 
-    // ReacquireAfterWait of an outer-resource kind.
-    private protected void ReacquireWithOuterAfterWait(WaitHold hold)
+    // ReacquireAfterWait of the non-reentrant kinds (the outer resource, if any, after the lock).
+    private protected void ReacquireExclusiveAfterWait(WaitHold hold)
     {
         CheckExclusiveReacquire();
         int token = TryLockFast();
@@ -223,8 +223,8 @@ public abstract partial class OrderedLockBase
         RestoreExclusiveHold(hold, token);
     }
 
-    // ReacquireAfterWaitAsync of an outer-resource kind.
-    private protected async ValueTask ReacquireWithOuterAfterWaitAsync(WaitHold hold)
+    // ReacquireAfterWaitAsync of the non-reentrant kinds.
+    private protected async ValueTask ReacquireExclusiveAfterWaitAsync(WaitHold hold)
     {
         CheckExclusiveReacquire();
         int token = TryLockFast();
