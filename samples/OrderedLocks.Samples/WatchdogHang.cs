@@ -75,7 +75,9 @@ public static class WatchdogHang
                 options.Timeout,
                 ("thread_1", () => Nested(xLock, yLock, bothHoldOne, log, "thread_1")),
                 ("thread_2", () => Nested(yLock, xLock, bothHoldOne, log, "thread_2")));
-            if (found is null || !reported.IsSet)
+            // The watchdog fails the waiter before it raises DeadlockDetected, so the threads may
+            // finish before the handler has run on the watchdog's thread: wait for the report.
+            if (!reported.Wait(options.Timeout) || found is null)
             {
                 return new StepResult("no deadlock reported by the watchdog", false);
             }
