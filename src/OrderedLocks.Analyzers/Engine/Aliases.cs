@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -22,6 +23,7 @@ internal sealed class Aliases
     private readonly ConcurrentDictionary<ISymbol, ISymbol?> _cache = new(SymbolEqualityComparer.Default);
 
     /// <summary>The member <paramref name="member"/> stands for, or null when it is itself.</summary>
+    [MethodImpl(Jit.Optimized)]
     public ISymbol? Of(ISymbol member)
     {
         member = member.OriginalDefinition;
@@ -33,6 +35,7 @@ internal sealed class Aliases
         return _cache.GetOrAdd(member, static m => Compute(m));
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static ISymbol? Compute(ISymbol member)
     {
         if (member is IMethodSymbol { Parameters.Length: > 0 } or IMethodSymbol { IsGenericMethod: true } || member.ContainingType is null)
@@ -65,6 +68,7 @@ internal sealed class Aliases
         return null;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static ExpressionSyntax? GetterExpression(AccessorListSyntax? accessors)
     {
         if (accessors is null)
@@ -83,10 +87,12 @@ internal sealed class Aliases
         return null;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static ExpressionSyntax? SingleReturn(BlockSyntax? body)
         => body is { Statements.Count: 1 } && body.Statements[0] is ReturnStatementSyntax { Expression: { } expression } ? expression : null;
 
     /// <summary>The field or property named by <paramref name="expression"/> in the declaring type (or a base).</summary>
+    [MethodImpl(Jit.Optimized)]
     private static ISymbol? Lookup(ISymbol member, ExpressionSyntax expression)
     {
         while (expression is ParenthesizedExpressionSyntax parenthesized)

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -14,6 +15,7 @@ internal sealed partial class LockGraph
     // ----------------------------------------------------------------------------------------
     // Call resolution
     // ----------------------------------------------------------------------------------------
+    [MethodImpl(Jit.Optimized)]
     private void BuildImplementations()
     {
         var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
@@ -57,6 +59,7 @@ internal sealed partial class LockGraph
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static IEnumerable<IMethodSymbol> AccessorsOrSelf(ISymbol member)
     {
         switch (member)
@@ -91,6 +94,7 @@ internal sealed partial class LockGraph
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void AddImplementation(IMethodSymbol member, IMethodSymbol implementation)
     {
         if (!_implementations.TryGetValue(member, out List<IMethodSymbol>? list))
@@ -102,6 +106,7 @@ internal sealed partial class LockGraph
         list.Add(implementation);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private IReadOnlyList<IMethodSymbol> Targets(CallSite call)
     {
         if (!_targets.TryGetValue(call, out List<IMethodSymbol>? targets))
@@ -113,6 +118,7 @@ internal sealed partial class LockGraph
         return targets;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private IEnumerable<IMethodSymbol> ResolveTargets(CallSite call)
     {
         if (call.Target is { } target)
@@ -159,6 +165,7 @@ internal sealed partial class LockGraph
     /// parameter at the same position of the member it overrides or implements: callers bind the
     /// delegate to the base method's parameter, the override's body invokes its own.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private static IEnumerable<ISymbol> HoldersOf(ISymbol holder)
     {
         yield return holder;

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -34,6 +35,9 @@ internal sealed partial class LockGraph
 
         public override int GetHashCode() => (Key.GetHashCode() * 397) ^ Path.GetHashCode();
     }
+
+    /// <summary>The published set of every method that acquires nothing (never written to).</summary>
+    private static readonly Dictionary<LockRef, AcquiredVia> s_noneAcquired = new();
 
     /// <summary>How a method comes to acquire a lock: directly, or through a call.</summary>
     private sealed class AcquiredVia
@@ -85,6 +89,7 @@ internal sealed partial class LockGraph
     /// caller's held locks come directly before; nested ones are ordered by the callee's own edges).
     /// <paramref name="keep"/> restricts the keys tracked.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
     {
         var methods = _summaries.Keys.ToList();
@@ -126,19 +131,20 @@ internal sealed partial class LockGraph
             }
         }
 
-        var sets = new Dictionary<LockRef, AcquiredVia>[methods.Count];
+        // A method that acquires nothing keeps a null set (most methods: one dictionary each was the
+        // largest allocation of the graph); it is published as the shared empty set.
+        var sets = new Dictionary<LockRef, AcquiredVia>?[methods.Count];
         foreach (List<int> component in ComponentsCalleesFirst(successors))
         {
             var members = new HashSet<int>(component);
             foreach (int m in component)
             {
-                sets[m] = new Dictionary<LockRef, AcquiredVia>();
-                AddDirect(sets[m], _summaries[methods[m]], topOnly, keep);
+                AddDirect(ref sets[m], _summaries[methods[m]], topOnly, keep);
                 foreach ((CallSite call, int target) in calls[m])
                 {
                     if (!members.Contains(target))
                     {
-                        Merge(sets[m], sets[target], call, methods[target]);
+                        Merge(ref sets[m], sets[target], call, methods[target]);
                     }
                 }
             }
@@ -155,7 +161,7 @@ internal sealed partial class LockGraph
             var logs = new Dictionary<int, List<LockRef>>();
             foreach (int m in component)
             {
-                logs[m] = new List<LockRef>(sets[m].Keys);
+                logs[m] = sets[m] is { } set ? new List<LockRef>(set.Keys) : new List<LockRef>();
             }
 
             var consumed = new Dictionary<(int Method, int Call), int>();
@@ -181,7 +187,7 @@ internal sealed partial class LockGraph
                     if (start < end)
                     {
                         consumed[(m, k)] = end;
-                        changed |= Merge(sets[m], sets[target], call, methods[target], log, start, end, logs[m]);
+                        changed |= Merge(ref sets[m], sets[target], call, methods[target], log, start, end, logs[m]);
                     }
                 }
 
@@ -200,11 +206,12 @@ internal sealed partial class LockGraph
 
         for (int i = 0; i < methods.Count; i++)
         {
-            acquired[methods[i]] = sets[i];
+            acquired[methods[i]] = sets[i] ?? s_noneAcquired;
         }
     }
 
-    private void AddDirect(Dictionary<LockRef, AcquiredVia> set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
+    [MethodImpl(Jit.Optimized)]
+    private void AddDirect(ref Dictionary<LockRef, AcquiredVia>? set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
     {
         foreach (Acquisition acquisition in summary.Acquisitions)
         {
@@ -215,6 +222,7 @@ internal sealed partial class LockGraph
 
             var reference = new LockRef(acquisition.Lock.Key, acquisition.Lock.ObjectPath);
             var via = new AcquiredVia(acquisition.Lock, null, null, acquisition.Lock.OnThis, acquisition.IsTry, reference.Path, reference, null);
+            set ??= new Dictionary<LockRef, AcquiredVia>();
             if (!set.TryGetValue(reference, out AcquiredVia? existing))
             {
                 if (set.Count < MaxAcquiredPerMethod)
@@ -235,8 +243,9 @@ internal sealed partial class LockGraph
     /// ones that changed since this call last merged); every entry of <paramref name="into"/> that
     /// changes is appended to <paramref name="changedLog"/>.
     /// </remarks>
+    [MethodImpl(Jit.Optimized)]
     private bool Merge(
-        Dictionary<LockRef, AcquiredVia> into,
+        ref Dictionary<LockRef, AcquiredVia>? into,
         Dictionary<LockRef, AcquiredVia>? from,
         CallSite call,
         IMethodSymbol callee,
@@ -257,7 +266,7 @@ internal sealed partial class LockGraph
         {
             foreach (KeyValuePair<LockRef, AcquiredVia> entry in from)
             {
-                changed |= MergeEntry(into, entry.Key, entry.Value, call, callee, fields, dispatched, changedLog);
+                changed |= MergeEntry(ref into, entry.Key, entry.Value, call, callee, fields, dispatched, changedLog);
             }
 
             return changed;
@@ -267,15 +276,16 @@ internal sealed partial class LockGraph
         {
             if (from.TryGetValue(keys[i], out AcquiredVia? value))
             {
-                changed |= MergeEntry(into, keys[i], value, call, callee, fields, dispatched, changedLog);
+                changed |= MergeEntry(ref into, keys[i], value, call, callee, fields, dispatched, changedLog);
             }
         }
 
         return changed;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private bool MergeEntry(
-        Dictionary<LockRef, AcquiredVia> into,
+        ref Dictionary<LockRef, AcquiredVia>? into,
         LockRef key,
         AcquiredVia value,
         CallSite call,
@@ -312,6 +322,7 @@ internal sealed partial class LockGraph
 
         var reference = new LockRef(entry.Key.Key, fields ? AccessPath.Unknown : path);
         bool onThis = entry.Key.Key.IsStatic || (entry.Value.OnThis && call.Receiver == CallReceiver.This);
+        into ??= new Dictionary<LockRef, AcquiredVia>();
         if (!into.TryGetValue(reference, out AcquiredVia? existing))
         {
             if (into.Count >= MaxAcquiredPerMethod)
@@ -331,6 +342,7 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>The entry's <c>this</c>-type constraint (or the override's type the call dispatched to) fits the call's receiver.</summary>
+    [MethodImpl(Jit.Optimized)]
     private static bool FitsReceiver(CallSite call, IMethodSymbol callee, AcquiredVia via)
     {
         INamedTypeSymbol? constraint = via.ThisType ?? DispatchedType(call, callee);
@@ -338,6 +350,7 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>For a virtual call resolved to an override below the receiver's static type: that override's type.</summary>
+    [MethodImpl(Jit.Optimized)]
     private static INamedTypeSymbol? DispatchedType(CallSite call, IMethodSymbol callee)
     {
         if (call.Target is null || SymbolEqualityComparer.Default.Equals(call.Target, callee) || callee.ContainingType is null)
@@ -351,10 +364,12 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>An object of static type <paramref name="receiver"/> can be a <paramref name="constraint"/>.</summary>
+    [MethodImpl(Jit.Optimized)]
     private static bool Compatible(INamedTypeSymbol constraint, ITypeSymbol receiver)
         => receiver is not INamedTypeSymbol named || named.TypeKind == TypeKind.Interface || constraint.TypeKind == TypeKind.Interface
             || DerivesFrom(constraint, named) || DerivesFrom(named, constraint);
 
+    [MethodImpl(Jit.Optimized)]
     private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
     {
         for (INamedTypeSymbol? t = type.OriginalDefinition; t is not null; t = t.BaseType?.OriginalDefinition)
@@ -369,6 +384,7 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>Strongly connected components, each emitted after every component it calls (iterative Tarjan).</summary>
+    [MethodImpl(Jit.Optimized)]
     private static List<List<int>> ComponentsCalleesFirst(List<int>[] successors)
     {
         int[] component = StronglyConnectedComponents(successors);
@@ -392,6 +408,7 @@ internal sealed partial class LockGraph
     /// Keys whose full transitive acquisition matters beyond the order graph: ranked locks (OL0002),
     /// non-reentrant locks held at a call (OL0006), locks held at a call on another instance (OL0003).
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private HashSet<LockKey> InterestingKeys()
     {
         var keys = new HashSet<LockKey>();
@@ -420,6 +437,7 @@ internal sealed partial class LockGraph
         return keys;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private bool IsMutex(Hold hold)
     {
         if (hold.Key.Kind == LockKeyKind.Local)
@@ -441,6 +459,7 @@ internal sealed partial class LockGraph
         return mutex;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private int? RankOf(LockKey key)
     {
         if (!_ranks.TryGetValue(key, out int? rank))
@@ -452,6 +471,7 @@ internal sealed partial class LockGraph
         return rank;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private bool HasMutex(ImmutableArray<Hold> held)
     {
         foreach (Hold hold in held)
@@ -466,6 +486,7 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>"A() → B() → C()" from a call in <paramref name="caller"/> to where <paramref name="lockRef"/> (in the callee's frame) is acquired.</summary>
+    [MethodImpl(Jit.Optimized)]
     private string DescribePath(IMethodSymbol caller, IMethodSymbol callee, LockRef lockRef, bool top = false)
     {
         Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired = top ? _topAcquired : _acquired;
@@ -488,6 +509,7 @@ internal sealed partial class LockGraph
         return builder.ToString();
     }
 
+    [MethodImpl(Jit.Optimized)]
     public static string Display(IMethodSymbol method)
     {
         switch (method.MethodKind)

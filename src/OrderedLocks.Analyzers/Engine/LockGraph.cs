@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -62,6 +63,7 @@ internal sealed partial class LockGraph
 
     public IEnumerable<LocalFinding> FindingsFor(string ruleId) => _findings.Where(f => f.RuleId == ruleId);
 
+    [MethodImpl(Jit.Optimized)]
     private void Build()
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -98,6 +100,7 @@ internal sealed partial class LockGraph
     // ----------------------------------------------------------------------------------------
     // Helpers
     // ----------------------------------------------------------------------------------------
+    [MethodImpl(Jit.Optimized)]
     private void AddFinding(string ruleId, Location location, ImmutableArray<Location> additional, params object[] args)
     {
         if (!location.IsInSource)
@@ -130,6 +133,7 @@ internal sealed partial class LockGraph
     {
         public static readonly LocationComparer Instance = new();
 
+        [MethodImpl(Jit.Optimized)]
         public int Compare(Location? x, Location? y)
         {
             if (ReferenceEquals(x, y))

@@ -1,5 +1,6 @@
 using System;
 using Microsoft.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -53,6 +54,7 @@ internal sealed class LockKey : IEquatable<LockKey>
 
     public string Display { get; }
 
+    [MethodImpl(Jit.Optimized)]
     public bool Equals(LockKey? other)
         => other is not null && other.Kind == Kind && other.Index == Index && SymbolEqualityComparer.Default.Equals(other.Symbol, Symbol);
 

@@ -45,13 +45,14 @@ internal sealed class BlockResult
 /// </remarks>
 internal sealed class LockModel
 {
-    private static readonly ConditionalWeakTable<Compilation, LockModel> s_models = new();
+    private static readonly ConditionalWeakTable<Compilation, Lazy<LockModel>> s_models = new();
 
     private readonly ConcurrentDictionary<ISymbol, Lazy<BlockResult>> _blocks = new(SymbolEqualityComparer.Default);
     private readonly Lazy<LockGraph> _graph;
 
     private LockModel(Compilation compilation, AnalyzerSettings settings)
     {
+        Interlocked.Increment(ref s_constructed);
         Compilation = compilation;
         Settings = settings;
         Types = new KnownTypes(compilation);
@@ -66,6 +67,11 @@ internal sealed class LockModel
             },
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    private static int s_constructed;
+
+    /// <summary>Models built in this process (tests: one per compilation, however many rules start at once).</summary>
+    public static int Constructed => Volatile.Read(ref s_constructed);
 
     public Compilation Compilation { get; }
 
@@ -93,12 +99,16 @@ internal sealed class LockModel
     public ConcurrentBag<MethodSummary> Summaries { get; } = new();
 
     /// <summary>The model of <paramref name="compilation"/>, created (with its .editorconfig options) by whichever rule asks first.</summary>
+    [MethodImpl(Jit.Optimized)]
     public static LockModel For(Compilation compilation, AnalyzerConfigOptionsProvider? options = null)
-        => s_models.GetValue(compilation, c => new LockModel(c, AnalyzerSettings.Read(c, options)));
+        // The table may run its factory on several threads at once (every rule starts at the same
+        // time) and keep one result: the factory only makes the Lazy, so the model is built once.
+        => s_models.GetValue(compilation, c => new Lazy<LockModel>(() => new LockModel(c, AnalyzerSettings.Read(c, options)), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>The .editorconfig options (user lock types, identity level).</summary>
     public AnalyzerSettings Settings { get; }
 
+    [MethodImpl(Jit.Optimized)]
     public BlockResult Summarize(OperationBlockAnalysisContext context)
     {
         ISymbol owner = context.OwningSymbol;
@@ -116,6 +126,10 @@ internal sealed class LockModel
 
     public LockGraph GetGraph() => _graph.Value;
 
+    /// <summary>The symbol is declared by this compilation's source (its containing assembly is the one compiled).</summary>
+    public bool IsInCompilation(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
+
+    [MethodImpl(Jit.Optimized)]
     private BlockResult Walk(ISymbol owner, ImmutableArray<IOperation> blocks)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -129,13 +143,16 @@ internal sealed class LockModel
         return result;
     }
 
+    [MethodImpl(Jit.Optimized)]
     public void AddBinding(ISymbol holder, IMethodSymbol target)
         => DelegateBindings.GetOrAdd(holder.OriginalDefinition, static _ => new ConcurrentBag<IMethodSymbol>()).Add(target);
 
+    [MethodImpl(Jit.Optimized)]
     public IReadOnlyCollection<IMethodSymbol> GetBindings(ISymbol holder)
         => DelegateBindings.TryGetValue(holder.OriginalDefinition, out ConcurrentBag<IMethodSymbol>? bag) ? bag : Array.Empty<IMethodSymbol>();
 
     /// <summary>Declared rank of a lock member: <c>[LockRank(n)]</c> or a constant non-zero <c>rank:</c> constructor argument.</summary>
+    [MethodImpl(Jit.Optimized)]
     public int? GetDeclaredRank(LockKey key)
     {
         if (key.Kind != LockKeyKind.Member)
@@ -160,6 +177,7 @@ internal sealed class LockModel
     }
 
     /// <summary>True unless the key is a SemaphoreSlim that is not created with an initial count of one.</summary>
+    [MethodImpl(Jit.Optimized)]
     public bool IsMutex(Hold hold)
     {
         if (hold.Key.Kind == LockKeyKind.Local)

@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -13,6 +14,7 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Releases and condition uses
     // ----------------------------------------------------------------------------------------
+    [MethodImpl(Jit.Optimized)]
     private bool TryRelease(IInvocationOperation invocation, ref ImmutableArray<Hold> state)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -76,6 +78,7 @@ internal sealed partial class MethodWalker
     /// monitor is handed over from <c>next</c> to <c>last</c>. A body that also exits <c>next</c>
     /// itself is not handing it over (each box is released in its own iteration).
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private bool IsHandOverHand(IOperation target, IOperation use)
     {
         if (Unwrap(target) is not ILocalReferenceOperation { Local: { } last })
@@ -126,6 +129,7 @@ internal sealed partial class MethodWalker
         return false;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static int LastIndex(ImmutableArray<Hold> state, Func<Hold, bool> predicate)
     {
         for (int i = state.Length - 1; i >= 0; i--)
@@ -139,6 +143,7 @@ internal sealed partial class MethodWalker
         return -1;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private bool TryConditionUse(IInvocationOperation invocation, ImmutableArray<Hold> state)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -208,6 +213,7 @@ internal sealed partial class MethodWalker
     /// wait itself (or a discard). Code that consumes the result (asserts it, branches on it, returns
     /// it) is deciding what a wake-up means and is left alone.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private static bool ResultDiscarded(IOperation invocation)
     {
         if (invocation is IInvocationOperation { TargetMethod.Name: "WaitAsync" } && Parent(invocation) is not IAwaitOperation)
@@ -231,6 +237,7 @@ internal sealed partial class MethodWalker
         };
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static IOperation? Parent(IOperation operation)
     {
         IOperation? parent = operation.Parent;
@@ -248,6 +255,7 @@ internal sealed partial class MethodWalker
     /// does not itself notify (a loop that notifies and waits in turn is a hand-off, not a predicate loop).
     /// Counting for loops and foreach loops are not predicate loops.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private static bool IsInPredicateLoop(IOperation operation)
     {
         for (IOperation? parent = operation.Parent; parent is not null; parent = parent.Parent)
@@ -285,6 +293,7 @@ internal sealed partial class MethodWalker
         return false;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static bool IsCountingCondition(IForLoopOperation forLoop)
     {
         var loopLocals = new HashSet<ILocalSymbol>(forLoop.Locals, SymbolEqualityComparer.Default);
@@ -305,6 +314,7 @@ internal sealed partial class MethodWalker
         return !usesOther;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static bool HasGuardedExit(IOperation body)
     {
         foreach (IOperation node in body.DescendantsAndSelf())
@@ -319,6 +329,7 @@ internal sealed partial class MethodWalker
         return false;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static bool Notifies(IOperation body)
         => body.DescendantsAndSelf().Any(n => n is IInvocationOperation { TargetMethod.Name: "Pulse" or "PulseAll" or "Notify" or "NotifyAll" });
 }

@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -13,6 +14,7 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Calls, delegates, declarations
     // ----------------------------------------------------------------------------------------
+    [MethodImpl(Jit.Optimized)]
     private void AddCall(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> state, Location location, CallReceiver receiver = CallReceiver.Other,
         IOperation? instance = null, ImmutableArray<IArgumentOperation> arguments = default, bool constructor = false)
     {
@@ -21,9 +23,10 @@ internal sealed partial class MethodWalker
             target = target.ReducedFrom ?? target;
             target = target.OriginalDefinition;
 
-            // Only calls the model can follow: source methods, or virtual/interface members that source may implement.
-            bool inSource = target.Locations.Any(l => l.IsInSource);
-            if (!inSource)
+            // Only calls the model can follow: methods of this compilation. (Asked of the containing
+            // assembly, not of Locations: a source symbol's Locations allocates a new array per
+            // call, which was the largest allocation of a walk.)
+            if (!_model.IsInCompilation(target))
             {
                 return;
             }
@@ -49,7 +52,12 @@ internal sealed partial class MethodWalker
         ImmutableArray<BoundLock?> argumentLocks = ImmutableArray<BoundLock?>.Empty;
         if (target is not null && !arguments.IsDefaultOrEmpty)
         {
-            AccessPath[] paths = Enumerable.Repeat(AccessPath.Unknown, target.Parameters.Length).ToArray();
+            var paths = new AccessPath[target.Parameters.Length];
+            for (int i = 0; i < paths.Length; i++)
+            {
+                paths[i] = AccessPath.Unknown;
+            }
+
             BoundLock?[]? locks = null;
             foreach (IArgumentOperation argument in arguments)
             {
@@ -85,6 +93,7 @@ internal sealed partial class MethodWalker
         });
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void RecordPropertyAccess(IPropertyReferenceOperation property, ImmutableArray<Hold> state)
     {
         bool isWrite = property.Parent is IAssignmentOperation assignment && ReferenceEquals(assignment.Target, property);
@@ -102,6 +111,7 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void RecordInitializer(IOperation initializer, ISymbol owner)
     {
         IOperation? value = initializer switch
@@ -129,6 +139,7 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void RecordAssignment(IOperation target, IOperation value)
     {
         switch (Unwrap(target))
@@ -153,6 +164,7 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void RecordLocal(ILocalSymbol local, IOperation value)
     {
         IOperation unwrapped = Unwrap(value);
@@ -176,6 +188,7 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>Records what a field or property is created as: semaphore counts, ranks, condition locks, delegates.</summary>
+    [MethodImpl(Jit.Optimized)]
     private void RecordDeclaration(ISymbol member, IOperation value)
     {
         IOperation unwrapped = Unwrap(value);
@@ -208,6 +221,7 @@ internal sealed partial class MethodWalker
         Bind(member, value);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void Bind(ISymbol holder, IOperation? value)
     {
         if (value is null || holder is not (IFieldSymbol or IPropertySymbol or IEventSymbol or ILocalSymbol or IParameterSymbol))
@@ -221,6 +235,7 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private IEnumerable<IMethodSymbol> DelegateTargets(IOperation value, int depth)
     {
         IOperation unwrapped = Unwrap(value);
@@ -258,17 +273,19 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void RecordDelegateArguments(IInvocationOperation invocation)
     {
         foreach (IArgumentOperation argument in invocation.Arguments)
         {
-            if (argument.Parameter is { Type.TypeKind: TypeKind.Delegate } parameter && parameter.Locations.Any(l => l.IsInSource))
+            if (argument.Parameter is { Type.TypeKind: TypeKind.Delegate } parameter && _model.IsInCompilation(parameter))
             {
                 Bind(parameter.OriginalDefinition, argument.Value);
             }
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ISymbol? DelegateHolder(IOperation? receiver)
     {
         if (receiver is null)
@@ -293,6 +310,7 @@ internal sealed partial class MethodWalker
         };
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static ISymbol? DeclaredLocalOf(IOperation invocation)
     {
         IOperation? parent = invocation.Parent;

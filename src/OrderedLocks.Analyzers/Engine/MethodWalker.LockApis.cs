@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -49,10 +50,12 @@ internal sealed partial class MethodWalker
 
         public ISymbol? ScopeLocal { get; }
 
+        [MethodImpl(Jit.Optimized)]
         public Location Location(IOperation lockExpression)
             => Locks.Length > 1 ? lockExpression.Syntax.GetLocation() : Invocation.Syntax.GetLocation();
     }
 
+    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? ClassifyAcquisition(IOperation expression)
     {
         expression = Unwrap(expression);
@@ -66,6 +69,7 @@ internal sealed partial class MethodWalker
         return expression is IInvocationOperation invocation ? ClassifyInvocation(invocation, awaited) : null;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? ClassifyInvocation(IInvocationOperation invocation, bool awaited)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -191,6 +195,7 @@ internal sealed partial class MethodWalker
     /// awaited) and takes ordered locks as arguments — <c>using (await Enter(lockObject, async))</c> —
     /// acquires those locks.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? ScopeReturningHelper(IInvocationOperation invocation, bool awaited)
     {
         ITypeSymbol? result = invocation.TargetMethod.ReturnType;
@@ -216,9 +221,11 @@ internal sealed partial class MethodWalker
         return locks.IsEmpty ? null : new AcquisitionInfo(invocation, AcquireShape.Scoped, awaited ? HoldKind.OrderedAsync : HoldKind.OrderedSync, false, locks, null);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private bool IsOrderedStaticSet(IMethodSymbol method)
         => method.IsStatic && method.Name is "AcquireAll" or "AcquireAllAsync" && _types.IsOrderedLockType(method.ContainingType);
 
+    [MethodImpl(Jit.Optimized)]
     private static bool IsCollectionExpressionArgument(IArgumentOperation argument)
     {
         if (argument.Parameter?.Type is not (IArrayTypeSymbol or INamedTypeSymbol { Name: "ReadOnlySpan" or "Span" }))
@@ -230,6 +237,7 @@ internal sealed partial class MethodWalker
         return kind == OperationKind.None || kind.ToString() == "CollectionExpression";
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static ImmutableArray<IOperation> SetArguments(IInvocationOperation invocation)
     {
         ImmutableArray<IOperation>.Builder builder = ImmutableArray.CreateBuilder<IOperation>();
@@ -263,6 +271,7 @@ internal sealed partial class MethodWalker
     /// Locks of well-known libraries, recognised by type and method (never by a method name alone):
     /// Nito.AsyncEx, NeoSmart.AsyncLock, DotNext.Threading, Microsoft.VisualStudio.Threading.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? LibraryLock(IInvocationOperation invocation, bool awaited)
     {
         IMethodSymbol method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
@@ -297,6 +306,7 @@ internal sealed partial class MethodWalker
     /// <c>orderedlocks.lock_name_heuristic = true</c>, also the old name shape on any type
     /// (<c>using (await x.LockAsync())</c>, <c>Acquire</c>, <c>Enter</c>, ...).
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? ConfiguredOrHeuristicLock(IInvocationOperation invocation, bool awaited)
     {
         if (invocation.Instance is null && !invocation.TargetMethod.IsExtensionMethod)
@@ -346,6 +356,7 @@ internal sealed partial class MethodWalker
         return new AcquisitionInfo(invocation, AcquireShape.Scoped, reentrant ? HoldKind.ReentrantAsyncLock : HoldKind.AsyncLock, false, ImmutableArray.Create(receiver), null);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitAcquisitionOperands(AcquisitionInfo acquisition, ImmutableArray<Hold> state)
     {
         // Receivers and arguments are evaluated before the lock is taken.

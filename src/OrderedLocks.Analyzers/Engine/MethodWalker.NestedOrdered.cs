@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -13,6 +14,7 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Nested ordered acquisitions (OL0004 candidates)
     // ----------------------------------------------------------------------------------------
+    [MethodImpl(Jit.Optimized)]
     private static IUsingOperation? SingleInnerUsing(IOperation body)
     {
         if (body is IUsingOperation direct)
@@ -23,6 +25,7 @@ internal sealed partial class MethodWalker
         return body is IBlockOperation { Operations.Length: 1 } block && block.Operations[0] is IUsingOperation inner ? inner : null;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private Hold? SingleAcquisitionOf(IVariableDeclarationGroupOperation group)
     {
         if (group.Declarations.Length != 1 || group.Declarations[0].Declarators.Length != 1)
@@ -33,6 +36,7 @@ internal sealed partial class MethodWalker
         return PeekOrderedAcquisitionValue(group.Declarations[0].Declarators[0].Initializer?.Value);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private Hold? PeekOrderedAcquisition(IOperation resource)
     {
         if (resource is IVariableDeclarationGroupOperation group)
@@ -43,6 +47,7 @@ internal sealed partial class MethodWalker
         return PeekOrderedAcquisitionValue(resource);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private Hold? PeekOrderedAcquisitionValue(IOperation? value)
     {
         if (value is null || ClassifyAcquisition(value) is not { Shape: AcquireShape.Scoped, Locks.Length: 1 } acquisition
@@ -57,6 +62,7 @@ internal sealed partial class MethodWalker
             : null;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void CheckNestedOrdered(Hold? outer, Hold? inner, ImmutableArray<Hold> state, IOperation innerOperation)
     {
         if (outer is null || inner is null || outer.Key.Equals(inner.Key)

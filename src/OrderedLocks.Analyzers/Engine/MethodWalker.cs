@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -41,6 +42,7 @@ internal sealed partial class MethodWalker
         _current = root;
     }
 
+    [MethodImpl(Jit.Optimized)]
     public static BlockResult Walk(LockModel model, ISymbol owner, ImmutableArray<IOperation> blocks)
     {
         IMethodSymbol? method = owner as IMethodSymbol;
@@ -64,9 +66,11 @@ internal sealed partial class MethodWalker
         return new BlockResult(walker._summaries.ToImmutableArray(), walker._findings.ToImmutableArray());
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static IMethodSymbol DummyMethod(LockModel model)
         => model.Compilation.GetSpecialType(SpecialType.System_Object).GetMembers(".ctor").OfType<IMethodSymbol>().First();
 
+    [MethodImpl(Jit.Optimized)]
     private void WalkRoot(ISymbol owner, IMethodSymbol? method, ImmutableArray<IOperation> blocks)
     {
         ImmutableArray<Hold> state = ImmutableArray<Hold>.Empty;
@@ -90,13 +94,9 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private bool IsSynchronized(IMethodSymbol method)
     {
-        if (_types.MethodImplAttribute is null)
-        {
-            return false;
-        }
-
         foreach (AttributeData attribute in method.GetAttributes())
         {
             if (KnownTypes.Is(attribute.AttributeClass, _types.MethodImplAttribute)
@@ -114,6 +114,7 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Traversal
     // ----------------------------------------------------------------------------------------
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> Visit(IOperation? operation, ImmutableArray<Hold> state)
     {
         if (operation is null || state.IsDefault)
@@ -210,6 +211,7 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitChildren(IOperation operation, ImmutableArray<Hold> state)
     {
         foreach (IOperation child in operation.ChildOperations)
@@ -232,6 +234,7 @@ internal sealed partial class MethodWalker
     /// (<c>Assert.Throws(() => cond.Wait())</c>, <c>list.ForEach(...)</c>) usually runs right there,
     /// so the condition rules accept them rather than report a wait the caller does guard.
     /// </param>
+    [MethodImpl(Jit.Optimized)]
     private void WalkNested(IMethodSymbol? symbol, IOperation? body, ImmutableArray<Hold> creationHolds = default)
     {
         if (symbol is null || body is null)
@@ -255,6 +258,7 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitBlock(IBlockOperation block, ImmutableArray<Hold> state)
     {
         _blocks.Push(block);
@@ -284,6 +288,7 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitLock(ILockOperation lockOperation, ImmutableArray<Hold> state)
     {
         state = Visit(lockOperation.LockedValue, state);
@@ -294,6 +299,7 @@ internal sealed partial class MethodWalker
         return after.IsDefault ? after : after.RemoveAll(h => ReferenceEquals(h.Owner, lockOperation));
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitUsing(IUsingOperation usingOperation, ImmutableArray<Hold> state)
     {
         IOperation resource = usingOperation.Resources;
@@ -341,6 +347,7 @@ internal sealed partial class MethodWalker
             || (releasedLocal is not null && SymbolEqualityComparer.Default.Equals(h.ScopeLocal, releasedLocal)));
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitUsingDeclaration(IUsingDeclarationOperation usingDeclaration, ImmutableArray<Hold> state)
     {
         object? owner = _blocks.Count > 0 ? _blocks.Peek() : usingDeclaration;
@@ -357,6 +364,7 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>Visits a using resource; when it is a scoped acquisition, records it and returns its holds in <paramref name="holds"/>.</summary>
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitScopedResource(IOperation? value, object owner, ISymbol? local, ImmutableArray<Hold> state, List<Hold> holds)
     {
         if (value is null)
@@ -387,6 +395,7 @@ internal sealed partial class MethodWalker
         return Visit(value, state);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitTry(ITryOperation tryOperation, ImmutableArray<Hold> state)
     {
         ImmutableArray<Hold> afterBody = Visit(tryOperation.Body, state);
@@ -406,6 +415,7 @@ internal sealed partial class MethodWalker
         return merged.IsDefault ? default : afterFinally;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitConditional(IConditionalOperation conditional, ImmutableArray<Hold> state)
     {
         IOperation condition = conditional.Condition;
@@ -457,6 +467,7 @@ internal sealed partial class MethodWalker
         return Meet(afterTrue, afterFalse);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitLoop(ILoopOperation loop, ImmutableArray<Hold> state)
     {
         ImmutableArray<Hold> entry = state;
@@ -497,6 +508,7 @@ internal sealed partial class MethodWalker
         return state.IsDefault ? entry : state;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitSwitch(ISwitchOperation switchOperation, ImmutableArray<Hold> state)
     {
         state = Visit(switchOperation.Value, state);
@@ -531,6 +543,7 @@ internal sealed partial class MethodWalker
         return hasDefault && !result.IsDefault ? Meet(result, state) : state;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitAwait(IAwaitOperation awaitOperation, ImmutableArray<Hold> state)
     {
         state = Unwrap(awaitOperation.Operation) is IInvocationOperation invocation
@@ -558,6 +571,7 @@ internal sealed partial class MethodWalker
         return state;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitInvocation(IInvocationOperation invocation, ImmutableArray<Hold> state, bool awaited)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -622,6 +636,7 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Helpers
     // ----------------------------------------------------------------------------------------
+    [MethodImpl(Jit.Optimized)]
     private static IOperation Unwrap(IOperation operation)
     {
         while (true)
@@ -640,6 +655,7 @@ internal sealed partial class MethodWalker
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static ImmutableArray<Hold> Meet(ImmutableArray<Hold> a, ImmutableArray<Hold> b)
     {
         if (a.IsDefault)

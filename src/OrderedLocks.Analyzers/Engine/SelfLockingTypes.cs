@@ -22,7 +22,7 @@ namespace OrderedLocks.Analyzers.Engine;
 /// </remarks>
 internal sealed class SelfLockingTypes
 {
-    private static readonly ConditionalWeakTable<Compilation, SelfLockingTypes> s_cache = new();
+    private static readonly ConditionalWeakTable<Compilation, System.Lazy<SelfLockingTypes>> s_cache = new();
 
     private readonly ImmutableArray<INamedTypeSymbol> _types;
     private readonly Dictionary<ITypeSymbol, INamedTypeSymbol?> _resolved = new(SymbolEqualityComparer.Default);
@@ -32,6 +32,13 @@ internal sealed class SelfLockingTypes
         var names = new HashSet<(string Name, SyntaxTree Tree, int Start)>();
         foreach (SyntaxTree tree in compilation.SyntaxTrees)
         {
+            // Walking every node of every tree materialises the whole red tree of the compilation:
+            // only trees whose text has the keyword are walked.
+            if (!SourceWords.Contains(tree.GetText(), "lock"))
+            {
+                continue;
+            }
+
             SyntaxNode root = tree.GetRoot();
             foreach (LockStatementSyntax statement in root.DescendantNodes().OfType<LockStatementSyntax>())
             {
@@ -64,9 +71,13 @@ internal sealed class SelfLockingTypes
         _types = types.ToImmutableArray();
     }
 
-    public static SelfLockingTypes For(Compilation compilation) => s_cache.GetValue(compilation, static c => new SelfLockingTypes(c));
+    /// <summary>The classes of <paramref name="compilation"/> that lock <c>this</c>, read once (the table's factory may run on several threads: it only makes the Lazy).</summary>
+    [MethodImpl(Jit.Optimized)]
+    public static SelfLockingTypes For(Compilation compilation)
+        => s_cache.GetValue(compilation, static c => new System.Lazy<SelfLockingTypes>(() => new SelfLockingTypes(c), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>The one self-locking class an object of static type <paramref name="type"/> can be an instance of; null when none or several.</summary>
+    [MethodImpl(Jit.Optimized)]
     public INamedTypeSymbol? For(ITypeSymbol? type)
     {
         if (type is not INamedTypeSymbol named || named.SpecialType != SpecialType.None || _types.IsEmpty
@@ -105,6 +116,7 @@ internal sealed class SelfLockingTypes
     }
 
     /// <summary>An object of static type <paramref name="type"/> can be a <paramref name="candidate"/> (or a subclass of it).</summary>
+    [MethodImpl(Jit.Optimized)]
     private static bool Fits(INamedTypeSymbol candidate, INamedTypeSymbol type)
     {
         if (DerivesFrom(candidate, type) || DerivesFrom(type, candidate))
@@ -131,6 +143,7 @@ internal sealed class SelfLockingTypes
         return false;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
     {
         for (INamedTypeSymbol? t = type.OriginalDefinition; t is not null; t = t.BaseType?.OriginalDefinition)
