@@ -11,22 +11,49 @@ namespace OrderedLocks.Analyzers.Engine;
 /// </summary>
 internal sealed class KnownTypes
 {
+    private readonly System.Lazy<LibraryTypes> _library;
+
     public KnownTypes(Compilation compilation)
     {
-        // A type name that no assembly defines is the slowest lookup (every referenced assembly is
-        // searched): the library's types are only looked up when the library is there.
-        if (!ReferencesLibrary(compilation))
+        // Looked up on first use, from a walk: by then the compiler has bound the references, which
+        // a look-up from the compilation-start action would otherwise do first and be charged for.
+        _library = new System.Lazy<LibraryTypes>(() => new LibraryTypes(compilation), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The library's types, or nulls when the compilation neither is nor references OrderedLocks.</summary>
+    private sealed class LibraryTypes
+    {
+        public LibraryTypes(Compilation compilation)
         {
-            return;
+            // A type name that no assembly defines is the slowest lookup (every referenced assembly
+            // is searched): the library's types are only looked up when the library is there.
+            if (!ReferencesLibrary(compilation))
+            {
+                return;
+            }
+
+            OrderedLock = compilation.GetTypeByMetadataName("OrderedLocks.OrderedLock");
+            ReentrantOrderedLock = compilation.GetTypeByMetadataName("OrderedLocks.ReentrantOrderedLock");
+            OrderedLockBase = compilation.GetTypeByMetadataName("OrderedLocks.OrderedLockBase");
+            LockScope = compilation.GetTypeByMetadataName("OrderedLocks.LockScope");
+            LockSetScope = compilation.GetTypeByMetadataName("OrderedLocks.LockSetScope");
+            OrderedCondition = compilation.GetTypeByMetadataName("OrderedLocks.OrderedCondition");
+            LockRankAttribute = compilation.GetTypeByMetadataName("OrderedLocks.LockRankAttribute");
         }
 
-        OrderedLock = compilation.GetTypeByMetadataName("OrderedLocks.OrderedLock");
-        ReentrantOrderedLock = compilation.GetTypeByMetadataName("OrderedLocks.ReentrantOrderedLock");
-        OrderedLockBase = compilation.GetTypeByMetadataName("OrderedLocks.OrderedLockBase");
-        LockScope = compilation.GetTypeByMetadataName("OrderedLocks.LockScope");
-        LockSetScope = compilation.GetTypeByMetadataName("OrderedLocks.LockSetScope");
-        OrderedCondition = compilation.GetTypeByMetadataName("OrderedLocks.OrderedCondition");
-        LockRankAttribute = compilation.GetTypeByMetadataName("OrderedLocks.LockRankAttribute");
+        public INamedTypeSymbol? OrderedLock { get; }
+
+        public INamedTypeSymbol? ReentrantOrderedLock { get; }
+
+        public INamedTypeSymbol? OrderedLockBase { get; }
+
+        public INamedTypeSymbol? LockScope { get; }
+
+        public INamedTypeSymbol? LockSetScope { get; }
+
+        public INamedTypeSymbol? OrderedCondition { get; }
+
+        public INamedTypeSymbol? LockRankAttribute { get; }
     }
 
     /// <summary>The compilation is the OrderedLocks library itself or references it.</summary>
@@ -66,19 +93,19 @@ internal sealed class KnownTypes
 
     public KnownType MethodImplAttribute { get; } = new("System.Runtime.CompilerServices.MethodImplAttribute");
 
-    public INamedTypeSymbol? OrderedLock { get; }
+    public INamedTypeSymbol? OrderedLock => _library.Value.OrderedLock;
 
-    public INamedTypeSymbol? ReentrantOrderedLock { get; }
+    public INamedTypeSymbol? ReentrantOrderedLock => _library.Value.ReentrantOrderedLock;
 
-    public INamedTypeSymbol? OrderedLockBase { get; }
+    public INamedTypeSymbol? OrderedLockBase => _library.Value.OrderedLockBase;
 
-    public INamedTypeSymbol? LockScope { get; }
+    public INamedTypeSymbol? LockScope => _library.Value.LockScope;
 
-    public INamedTypeSymbol? LockSetScope { get; }
+    public INamedTypeSymbol? LockSetScope => _library.Value.LockSetScope;
 
-    public INamedTypeSymbol? OrderedCondition { get; }
+    public INamedTypeSymbol? OrderedCondition => _library.Value.OrderedCondition;
 
-    public INamedTypeSymbol? LockRankAttribute { get; }
+    public INamedTypeSymbol? LockRankAttribute => _library.Value.LockRankAttribute;
 
     public static bool Is(ITypeSymbol? type, KnownType known) => known.Matches(type);
 
@@ -87,14 +114,14 @@ internal sealed class KnownTypes
 
     public bool IsOrderedLockType(ITypeSymbol? type)
     {
-        if (OrderedLockBase is null || type is null)
+        if (type is null || OrderedLockBase is not { } orderedLockBase)
         {
             return false;
         }
 
         for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
         {
-            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, OrderedLockBase))
+            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, orderedLockBase))
             {
                 return true;
             }

@@ -149,7 +149,7 @@ internal sealed partial class LockGraph
 
             foreach (ISymbol source in HoldersOf(holder))
             {
-                foreach (IMethodSymbol bound in _model.GetBindings(source).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
+                foreach (IMethodSymbol bound in _model.GetAllBindings(source).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
                 {
                     if (_summaries.ContainsKey(bound))
                     {

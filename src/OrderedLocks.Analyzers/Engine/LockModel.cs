@@ -83,6 +83,9 @@ internal sealed class LockModel
     /// <summary>Delegate-typed fields, properties, events, locals and parameters → the methods and lambdas stored in them.</summary>
     public ConcurrentDictionary<ISymbol, ConcurrentBag<IMethodSymbol>> DelegateBindings { get; } = new(SymbolEqualityComparer.Default);
 
+    /// <summary>Delegate holders → the holders their value was read from (see <see cref="GetAllBindings"/>).</summary>
+    public ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>> HolderSources { get; } = new(SymbolEqualityComparer.Default);
+
     /// <summary>Methods used as delegates: they have callers the model cannot see.</summary>
     public ConcurrentDictionary<ISymbol, byte> EscapedMethods { get; } = new(SymbolEqualityComparer.Default);
 
@@ -150,6 +153,56 @@ internal sealed class LockModel
     [MethodImpl(Jit.Optimized)]
     public IReadOnlyCollection<IMethodSymbol> GetBindings(ISymbol holder)
         => DelegateBindings.TryGetValue(holder.OriginalDefinition, out ConcurrentBag<IMethodSymbol>? bag) ? bag : Array.Empty<IMethodSymbol>();
+
+    /// <summary>A holder's value was read from another holder (<c>_callback = callback;</c>, <c>var d = _handler;</c>).</summary>
+    public void AddHolderSource(ISymbol holder, ISymbol source)
+    {
+        if (!SymbolEqualityComparer.Default.Equals(holder.OriginalDefinition, source.OriginalDefinition))
+        {
+            HolderSources.GetOrAdd(holder.OriginalDefinition, static _ => new ConcurrentBag<ISymbol>()).Add(source.OriginalDefinition);
+        }
+    }
+
+    /// <summary>
+    /// Every method a holder can hold once all bodies are walked: its own bindings and those of the
+    /// holders its value was read from, transitively, and for a property setter's or event
+    /// accessor's <c>value</c> the bindings of the property or event (what callers assign to it).
+    /// Resolved when the graph is built, so the answer does not depend on the order bodies were walked in.
+    /// </summary>
+    public IReadOnlyCollection<IMethodSymbol> GetAllBindings(ISymbol holder)
+    {
+        var visited = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var pending = new Stack<ISymbol>();
+        var result = new List<IMethodSymbol>();
+        pending.Push(holder.OriginalDefinition);
+        while (pending.Count > 0 && visited.Count < MaxHolderChain)
+        {
+            ISymbol current = pending.Pop();
+            if (!visited.Add(current))
+            {
+                continue;
+            }
+
+            result.AddRange(GetBindings(current));
+            if (HolderSources.TryGetValue(current, out ConcurrentBag<ISymbol>? sources))
+            {
+                foreach (ISymbol source in sources)
+                {
+                    pending.Push(source);
+                }
+            }
+
+            if (current is IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.PropertySet or MethodKind.EventAdd, AssociatedSymbol: { } owner } accessor } parameter
+                && parameter.Ordinal == accessor.Parameters.Length - 1)
+            {
+                pending.Push(owner.OriginalDefinition);
+            }
+        }
+
+        return result;
+    }
+
+    private const int MaxHolderChain = 256;
 
     /// <summary>Declared rank of a lock member: <c>[LockRank(n)]</c> or a constant non-zero <c>rank:</c> constructor argument.</summary>
     [MethodImpl(Jit.Optimized)]

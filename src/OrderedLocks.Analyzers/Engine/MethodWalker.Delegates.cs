@@ -233,6 +233,55 @@ internal sealed partial class MethodWalker
         {
             _model.AddBinding(holder, target);
         }
+
+        // The holders the value is read from: the graph follows them once every body is walked
+        // (a setter's parameter may be bound by a caller walked after the setter).
+        foreach (ISymbol source in DelegateSources(value, 0))
+        {
+            _model.AddHolderSource(holder, source);
+        }
+    }
+
+    [MethodImpl(Jit.Optimized)]
+    private IEnumerable<ISymbol> DelegateSources(IOperation value, int depth)
+    {
+        IOperation unwrapped = Unwrap(value);
+        if (unwrapped is IDelegateCreationOperation delegateCreation)
+        {
+            unwrapped = Unwrap(delegateCreation.Target);
+        }
+
+        switch (unwrapped)
+        {
+            case ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation:
+                if (DelegateHolder(unwrapped) is { } holder)
+                {
+                    yield return holder;
+                }
+
+                break;
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } combine when depth < MaxAliasDepth:
+                foreach (ISymbol source in DelegateSources(combine.LeftOperand, depth + 1).Concat(DelegateSources(combine.RightOperand, depth + 1)))
+                {
+                    yield return source;
+                }
+
+                break;
+            case ICoalesceOperation coalesce when depth < MaxAliasDepth:
+                foreach (ISymbol source in DelegateSources(coalesce.Value, depth + 1).Concat(DelegateSources(coalesce.WhenNull, depth + 1)))
+                {
+                    yield return source;
+                }
+
+                break;
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional when depth < MaxAliasDepth:
+                foreach (ISymbol source in DelegateSources(conditional.WhenTrue, depth + 1).Concat(DelegateSources(whenFalse, depth + 1)))
+                {
+                    yield return source;
+                }
+
+                break;
+        }
     }
 
     [MethodImpl(Jit.Optimized)]
@@ -278,12 +327,19 @@ internal sealed partial class MethodWalker
     {
         foreach (IArgumentOperation argument in invocation.Arguments)
         {
-            if (argument.Parameter is { Type.TypeKind: TypeKind.Delegate } parameter && _model.IsInCompilation(parameter))
+            // A delegate parameter, or an object-typed one handed a delegate (a user token cast back
+            // to the delegate type before it is invoked).
+            if (argument.Parameter is { } parameter && _model.IsInCompilation(parameter)
+                && (parameter.Type.TypeKind == TypeKind.Delegate || (parameter.Type.SpecialType == SpecialType.System_Object && IsDelegateValue(argument.Value))))
             {
                 Bind(parameter.OriginalDefinition, argument.Value);
             }
         }
     }
+
+    private static bool IsDelegateValue(IOperation value)
+        => Unwrap(value) is IAnonymousFunctionOperation or IMethodReferenceOperation or IDelegateCreationOperation
+            || Unwrap(value).Type?.TypeKind == TypeKind.Delegate;
 
     [MethodImpl(Jit.Optimized)]
     private ISymbol? DelegateHolder(IOperation? receiver)
