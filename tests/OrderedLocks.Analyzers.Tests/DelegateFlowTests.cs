@@ -154,4 +154,109 @@ public sealed class DelegateFlowTests
         string source = Unmarked(TokenScheduler).Replace("_scheduler.Post((Action)Step);", "_scheduler.Post(\"step\");");
         await V.AnalyzerAsync(source);
     }
+
+    /// <summary>
+    /// Missed bug 1 as a whole: a completion callback handed to an abstract method, queued by the
+    /// override as a tuple with its item, dequeued and deconstructed by the pump and invoked under
+    /// the pump's lock; the callback takes the session's lock, under which the session flushes the pump.
+    /// </summary>
+    private const string QueuedCompletion = """
+        using System;
+        using System.Collections.Generic;
+
+        abstract class Dispatcher
+        {
+            public abstract void Dispatch(object item, Action<object> done);
+        }
+
+        sealed class QueueDispatcher : Dispatcher
+        {
+            private readonly object _pending = new object();
+            private readonly Queue<(object Item, Action<object> Done)> _queue = new();
+
+            public override void Dispatch(object item, Action<object> done)
+            {
+                lock (_pending) { _queue.Enqueue((item, done)); }
+            }
+
+            public void Pump()
+            {
+                lock (_pending)
+                {
+                    while (_queue.Count > 0)
+                    {
+                        var (item, done) = _queue.Dequeue();
+                        INVOKE
+                    }
+                }
+            }
+
+            public void Flush()
+            {
+                lock (_pending) { }
+            }
+        }
+
+        sealed class Session
+        {
+            private readonly object _state = new object();
+            private readonly QueueDispatcher _dispatcher = new QueueDispatcher();
+
+            public void Send(object payload) { Dispatcher d = _dispatcher; d.Dispatch(payload, OnDone); }
+
+            private void OnDone(object token) { lock (_state) { } }
+
+            public void Close()
+            {
+                lock (_state) { _dispatcher.Flush(); }
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task CallbackQueuedAsATupleAndDeconstructed_Reports()
+        => await V.AnalyzerAsync(QueuedCompletion.Replace("INVOKE", "{|OL0001:done(item)|};"));
+
+    [Fact]
+    public async Task CallbackQueuedAsATuple_ReadThroughTheElementName_Reports()
+        => await V.AnalyzerAsync(QueuedCompletion.Replace("var (item, done) = _queue.Dequeue();", "var work = _queue.Dequeue();").Replace("INVOKE", "{|OL0001:work.Done(work.Item)|};"));
+
+    [Fact]
+    public async Task CallbackQueuedAsATuple_TakenWithTryDequeue_Reports()
+        => await V.AnalyzerAsync(QueuedCompletion
+            .Replace("while (_queue.Count > 0)", "while (_queue.TryDequeue(out var work))")
+            .Replace("var (item, done) = _queue.Dequeue();", string.Empty)
+            .Replace("INVOKE", "{|OL0001:work.Done(work.Item)|};"));
+
+    [Fact]
+    public async Task QueuedCallbacksInvokedAfterLeavingTheLock_DoesNotReport()
+    {
+        // The pump moves the work out under its lock and completes it outside.
+        string source = QueuedCompletion.Replace(
+            """
+                    lock (_pending)
+                    {
+                        while (_queue.Count > 0)
+                        {
+                            var (item, done) = _queue.Dequeue();
+                            INVOKE
+                        }
+                    }
+            """,
+            """
+                    var ready = new List<(object Item, Action<object> Done)>();
+                    lock (_pending)
+                    {
+                        while (_queue.Count > 0) { ready.Add(_queue.Dequeue()); }
+                    }
+
+                    foreach (var (item, done) in ready) { done(item); }
+            """);
+        Assert.DoesNotContain("INVOKE", source);
+        await V.AnalyzerAsync(source);
+    }
+
+    [Fact]
+    public async Task QueuedCallbackThatTakesNoLock_DoesNotReport()
+        => await V.AnalyzerAsync(QueuedCompletion.Replace("INVOKE", "done(item);").Replace("private void OnDone(object token) { lock (_state) { } }", "private void OnDone(object token) { }"));
 }

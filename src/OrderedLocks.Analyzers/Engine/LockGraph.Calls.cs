@@ -166,7 +166,7 @@ internal sealed partial class LockGraph
     /// delegate to the base method's parameter, the override's body invokes its own.
     /// </summary>
     [MethodImpl(Jit.Optimized)]
-    private static IEnumerable<ISymbol> HoldersOf(ISymbol holder)
+    internal static IEnumerable<ISymbol> HoldersOf(ISymbol holder)
     {
         yield return holder;
         if (holder is not IParameterSymbol { ContainingSymbol: IMethodSymbol method } parameter)

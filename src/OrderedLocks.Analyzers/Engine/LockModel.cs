@@ -165,8 +165,9 @@ internal sealed class LockModel
 
     /// <summary>
     /// Every method a holder can hold once all bodies are walked: its own bindings and those of the
-    /// holders its value was read from, transitively, and for a property setter's or event
-    /// accessor's <c>value</c> the bindings of the property or event (what callers assign to it).
+    /// holders its value was read from, transitively; for a property setter's or event accessor's
+    /// <c>value</c> the bindings of the property or event (what callers assign to it), and for an
+    /// override's parameter those of the overridden or implemented member's parameter.
     /// Resolved when the graph is built, so the answer does not depend on the order bodies were walked in.
     /// </summary>
     public IReadOnlyCollection<IMethodSymbol> GetAllBindings(ISymbol holder)
@@ -196,6 +197,15 @@ internal sealed class LockModel
                 && parameter.Ordinal == accessor.Parameters.Length - 1)
             {
                 pending.Push(owner.OriginalDefinition);
+            }
+
+            if (current is IParameterSymbol)
+            {
+                // An override's parameter is bound where callers call the member it overrides or implements.
+                foreach (ISymbol overridden in LockGraph.HoldersOf(current))
+                {
+                    pending.Push(overridden);
+                }
             }
         }
 

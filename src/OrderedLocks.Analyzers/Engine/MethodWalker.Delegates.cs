@@ -157,6 +157,7 @@ internal sealed partial class MethodWalker
                 _aliases.Remove(local.Local);
                 _freshLocals.Remove(local.Local);
                 Bind(local.Local, value);
+                RecordContainerTake(local.Local, value);
                 break;
             case IParameterReferenceOperation parameter:
                 Bind(parameter.Parameter, value);
@@ -353,6 +354,12 @@ internal sealed partial class MethodWalker
         if (receiver is IConditionalAccessInstanceOperation && _conditionalAccesses.Count > 0)
         {
             receiver = Unwrap(_conditionalAccesses.Peek().Operation);
+        }
+
+        if (receiver is IFieldReferenceOperation { Field.ContainingType.IsTupleType: true, Instance: { } tuple })
+        {
+            // `work.Item2()` / `work.callback()`: the tuple's element is held by whatever holds the tuple.
+            return DelegateHolder(tuple);
         }
 
         return receiver switch

@@ -179,8 +179,13 @@ internal sealed partial class MethodWalker
                 if (declarator.Initializer?.Value is { } initialValue)
                 {
                     RecordLocal(declarator.Symbol, initialValue);
+                    RecordContainerTake(declarator.Symbol, initialValue);
                 }
 
+                return state;
+            case IDeconstructionAssignmentOperation deconstruction:
+                state = VisitChildren(deconstruction, state);
+                RecordDeconstruction(deconstruction);
                 return state;
             case IEventAssignmentOperation eventAssignment:
                 state = VisitChildren(eventAssignment, state);
@@ -497,6 +502,7 @@ internal sealed partial class MethodWalker
 
                 break;
             case IForEachLoopOperation forEach:
+                RecordContainerLoop(forEach);
                 state = Visit(forEach.Collection, state);
                 Visit(forEach.Body, state);
                 break;
@@ -618,6 +624,8 @@ internal sealed partial class MethodWalker
         }
 
         RecordDelegateArguments(invocation);
+        RecordContainerPut(invocation);
+        RecordContainerTakeOut(invocation);
         if (method.MethodKind == MethodKind.DelegateInvoke)
         {
             ISymbol? holder = DelegateHolder(invocation.Instance);
