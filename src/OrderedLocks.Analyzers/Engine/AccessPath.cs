@@ -86,6 +86,17 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     [MethodImpl(Jit.Optimized)]
     public AccessPath Rebase(AccessPath root)
     {
+        if (Members.IsEmpty)
+        {
+            return root;
+        }
+
+        // The common case in one allocation: instance members appended to a named root, within the cap.
+        if (root.IsNamed && root.Members.Length + Members.Length <= MaxMembers && !AnyStatic(Members))
+        {
+            return new AccessPath(root.Root, root.RootSymbol, root.Members.AddRange(Members));
+        }
+
         AccessPath result = root;
         foreach (ISymbol member in Members)
         {
@@ -95,10 +106,41 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         return result;
     }
 
+    private static bool AnyStatic(ImmutableArray<ISymbol> members)
+    {
+        foreach (ISymbol member in members)
+        {
+            if (member.IsStatic)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     [MethodImpl(Jit.Optimized)]
     public bool Equals(AccessPath? other)
-        => other is not null && other.Root == Root && SymbolEqualityComparer.Default.Equals(other.RootSymbol, RootSymbol)
-            && other.Members.Length == Members.Length && Members.Zip(other.Members, (a, b) => SymbolEqualityComparer.Default.Equals(a, b)).All(x => x);
+        => ReferenceEquals(this, other)
+            || (other is not null && other.Root == Root && SymbolEqualityComparer.Default.Equals(other.RootSymbol, RootSymbol) && SameMembers(Members, other.Members));
+
+    internal static bool SameMembers(ImmutableArray<ISymbol> a, ImmutableArray<ISymbol> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(a[i], b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public override bool Equals(object? obj) => Equals(obj as AccessPath);
 
@@ -243,8 +285,7 @@ internal sealed class Relation : IEquatable<Relation>
 
     [MethodImpl(Jit.Optimized)]
     public bool Equals(Relation? other)
-        => other is not null && other.Kind == Kind && other.Members.Length == Members.Length
-            && Members.Zip(other.Members, (a, b) => SymbolEqualityComparer.Default.Equals(a, b)).All(x => x);
+        => other is not null && other.Kind == Kind && AccessPath.SameMembers(Members, other.Members);
 
     public override bool Equals(object? obj) => Equals(obj as Relation);
 

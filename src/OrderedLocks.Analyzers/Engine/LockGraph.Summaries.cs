@@ -36,6 +36,8 @@ internal sealed partial class LockGraph
         public override int GetHashCode() => (Key.GetHashCode() * 397) ^ Path.GetHashCode();
     }
 
+    private readonly Dictionary<(INamedTypeSymbol, INamedTypeSymbol), bool> _derives = new(new TypePairComparer());
+
     /// <summary>The published set of every method that acquires nothing (never written to).</summary>
     private static readonly Dictionary<LockRef, AcquiredVia> s_noneAcquired = new();
 
@@ -301,13 +303,13 @@ internal sealed partial class LockGraph
         if (constraint is not null && !fields)
         {
             ITypeSymbol? receiverType = call.ReceiverType;
-            if (receiverType is not null && !Compatible(constraint, receiverType))
+            if (receiverType is not null && !CompatibleCached(constraint, receiverType))
             {
                 return false;
             }
 
             if (call.ReceiverPath.Root == PathRoot.This && call.ReceiverPath.Members.IsEmpty
-                && receiverType is INamedTypeSymbol callerType && DerivesFrom(constraint, callerType) && !SymbolEqualityComparer.Default.Equals(constraint, callerType))
+                && receiverType is INamedTypeSymbol callerType && DerivesFromCached(constraint, callerType) && !SymbolEqualityComparer.Default.Equals(constraint, callerType))
             {
                 callerConstraint = constraint;
             }
@@ -368,6 +370,25 @@ internal sealed partial class LockGraph
     private static bool Compatible(INamedTypeSymbol constraint, ITypeSymbol receiver)
         => receiver is not INamedTypeSymbol named || named.TypeKind == TypeKind.Interface || constraint.TypeKind == TypeKind.Interface
             || DerivesFrom(constraint, named) || DerivesFrom(named, constraint);
+
+    /// <summary><see cref="Compatible"/>, memoised: merges ask it for the same pairs of types again and again.</summary>
+    [MethodImpl(Jit.Optimized)]
+    private bool CompatibleCached(INamedTypeSymbol constraint, ITypeSymbol receiver)
+        => receiver is not INamedTypeSymbol named || named.TypeKind == TypeKind.Interface || constraint.TypeKind == TypeKind.Interface
+            || DerivesFromCached(constraint, named) || DerivesFromCached(named, constraint);
+
+    /// <summary><see cref="DerivesFrom"/>, memoised per pair of types.</summary>
+    [MethodImpl(Jit.Optimized)]
+    private bool DerivesFromCached(INamedTypeSymbol type, INamedTypeSymbol baseType)
+    {
+        if (!_derives.TryGetValue((type, baseType), out bool result))
+        {
+            result = DerivesFrom(type, baseType);
+            _derives[(type, baseType)] = result;
+        }
+
+        return result;
+    }
 
     [MethodImpl(Jit.Optimized)]
     private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
@@ -525,5 +546,14 @@ internal sealed partial class LockGraph
             default:
                 return method.ContainingType?.Name + "." + method.Name + "()";
         }
+    }
+
+    private sealed class TypePairComparer : IEqualityComparer<(INamedTypeSymbol, INamedTypeSymbol)>
+    {
+        public bool Equals((INamedTypeSymbol, INamedTypeSymbol) x, (INamedTypeSymbol, INamedTypeSymbol) y)
+            => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && SymbolEqualityComparer.Default.Equals(x.Item2, y.Item2);
+
+        public int GetHashCode((INamedTypeSymbol, INamedTypeSymbol) pair)
+            => (SymbolEqualityComparer.Default.GetHashCode(pair.Item1) * 397) ^ SymbolEqualityComparer.Default.GetHashCode(pair.Item2);
     }
 }
