@@ -155,13 +155,17 @@ internal sealed partial class MethodWalker
 
     private static bool IsCollection(ITypeSymbol type) => type is IArrayTypeSymbol or INamedTypeSymbol { IsGenericType: true, IsTupleType: false };
 
-    /// <summary>Delegates, <c>object</c>, type parameters, and tuples with such an element can carry a callback.</summary>
+    /// <summary>Delegates, <c>object</c>, type parameters, and tuples or collections with such an element can carry a callback.</summary>
     private static bool MayHoldDelegate(ITypeSymbol? type) => type switch
     {
         null => false,
         { TypeKind: TypeKind.Delegate or TypeKind.TypeParameter } => true,
         { SpecialType: SpecialType.System_Object } => true,
         INamedTypeSymbol { IsTupleType: true } tuple => System.Linq.Enumerable.Any(tuple.TupleElements, e => MayHoldDelegate(e.Type)),
+
+        // A collection of them (the holder of everything put in it).
+        INamedTypeSymbol { IsGenericType: true } generic => System.Linq.Enumerable.Any(generic.TypeArguments, MayHoldDelegate),
+        IArrayTypeSymbol array => MayHoldDelegate(array.ElementType),
         _ => false,
     };
 

@@ -236,7 +236,13 @@ internal sealed partial class MethodWalker
         }
 
         // The holders the value is read from: the graph follows them once every body is walked
-        // (a setter's parameter may be bound by a caller walked after the setter).
+        // (a setter's parameter may be bound by a caller walked after the setter). Only holders
+        // that can carry a callback: a copy of any other value records nothing.
+        if (!MayHoldDelegate(HolderType(holder)))
+        {
+            return;
+        }
+
         foreach (ISymbol source in DelegateSources(value, 0))
         {
             _model.AddHolderSource(holder, source);
@@ -337,6 +343,16 @@ internal sealed partial class MethodWalker
             }
         }
     }
+
+    private static ITypeSymbol? HolderType(ISymbol holder) => holder switch
+    {
+        IFieldSymbol field => field.Type,
+        IPropertySymbol property => property.Type,
+        IEventSymbol @event => @event.Type,
+        ILocalSymbol local => local.Type,
+        IParameterSymbol parameter => parameter.Type,
+        _ => null,
+    };
 
     private static bool IsDelegateValue(IOperation value)
         => Unwrap(value) is IAnonymousFunctionOperation or IMethodReferenceOperation or IDelegateCreationOperation
