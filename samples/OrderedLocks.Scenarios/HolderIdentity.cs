@@ -56,6 +56,57 @@ public static class HolderIdentity
     }
 
     /// <summary>
+    /// A holder hands its synchronous scope to another task, which releases it after a scheduling
+    /// point, and then takes the lock again on its own thread, while a third task contends. With
+    /// <see cref="LockScope.HandOff"/> the holder's second acquisition waits for the receiver's
+    /// release like any contender: one inside at a time, no self-deadlock error, nothing left held.
+    /// Without it (<paramref name="handOff"/> false, the seeded variant) the holder's thread still
+    /// counts as the holder and its second acquisition is refused as a self-deadlock.
+    /// </summary>
+    /// <param name="handOff">Whether the holder calls <see cref="LockScope.HandOff"/> before passing the scope on.</param>
+    /// <returns>The campaign body.</returns>
+    public static async Task HandOffToAnotherTaskAsync(bool handOff)
+    {
+        var l = new OrderedLock("handed-off");
+        var section = new Verification.Section();
+        var handed = new TaskCompletionSource<LockScope>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task receiver = Task.Run(async () =>
+        {
+            LockScope scope = await handed.Task;
+            SchedulingPoint.Interleave();
+            section.Exit(); // the holder's first section ends with the receiver's release
+            scope.Dispose();
+        });
+
+        Task contender = Task.Run(() =>
+        {
+            using (l.Acquire())
+            {
+                section.Enter();
+                SchedulingPoint.Interleave();
+                section.Exit();
+            }
+        });
+
+        Task holder = Task.Run(() =>
+        {
+            LockScope scope = l.Acquire();
+            section.Enter();
+            handed.SetResult(handOff ? scope.HandOff() : scope);
+            using (l.Acquire()) // waits for the receiver's release (or, without HandOff, throws)
+            {
+                section.Enter();
+                SchedulingPoint.Interleave();
+                section.Exit();
+            }
+        });
+
+        await Task.WhenAll(new[] { receiver, contender, holder });
+        section.AssertCompleted(3);
+        Specification.Assert(!l.IsLocked, "The lock is still held after the handed scope and every other holder released it.");
+    }
+
+    /// <summary>
     /// Seeded bug: a reentrant lock that identifies a synchronous holder by thread id alone and lets
     /// an asynchronous acquisition on that thread re-enter.
     /// </summary>
