@@ -30,6 +30,11 @@ internal sealed class WaitForGraph
     internal static WaitForGraph Build(List<WaitRecord> records)
     {
         int n = records.Count;
+        if (n == 0)
+        {
+            return new WaitForGraph(records, new List<LockWaiter>(), Array.Empty<List<int>>(), Array.Empty<int>());
+        }
+
         var known = new HashSet<OrderedLockBase>();
         foreach (WaitRecord r in records)
         {
@@ -44,9 +49,28 @@ internal sealed class WaitForGraph
             holds[i] = HoldsOf(records[i], known);
         }
 
+        // Who holds what, indexed once: the waiters by the thread of a synchronous wait, and by each
+        // hold (lock, token) they have. Looking every pair up instead cost a closure per pair and
+        // grew with the square of the waiters (345 µs a check at 256).
+        var syncWaitersByThread = new Dictionary<int, List<int>>();
+        var waitersByHold = new Dictionary<(OrderedLockBase Lock, int Token), List<int>>(new HoldComparer());
+        for (int j = 0; j < n; j++)
+        {
+            if (!records[j].IsAsync)
+            {
+                AddIndex(syncWaitersByThread, records[j].ThreadId, j);
+            }
+
+            foreach ((OrderedLockBase Lock, int Token) hold in holds[j])
+            {
+                AddIndex(waitersByHold, hold, j);
+            }
+        }
+
         var edges = new List<int>[n];
         var waitedToken = new int[n];
         var holderNames = new string?[n];
+        var holders = new List<int>();
         for (int i = 0; i < n; i++)
         {
             edges[i] = new List<int>(1);
@@ -59,15 +83,29 @@ internal sealed class WaitForGraph
             }
 
             int owner = target.OwnerThreadIdForDiagnostics;
-            for (int j = 0; j < n; j++)
+            holders.Clear();
+            if (owner != 0 && syncWaitersByThread.TryGetValue(owner, out List<int>? onOwnerThread))
             {
-                bool holdsIt = (owner != 0 && !records[j].IsAsync && records[j].ThreadId == owner)
-                    || holds[j].Exists(h => ReferenceEquals(h.Lock, target) && h.Token == token);
-                if (holdsIt)
+                holders.AddRange(onOwnerThread);
+            }
+
+            if (waitersByHold.TryGetValue((target, token), out List<int>? withTheHold))
+            {
+                holders.AddRange(withTheHold);
+            }
+
+            // In waiter order, each once (a waiter can match both ways).
+            holders.Sort();
+            for (int k = 0; k < holders.Count; k++)
+            {
+                int j = holders[k];
+                if (k > 0 && holders[k - 1] == j)
                 {
-                    edges[i].Add(j);
-                    holderNames[i] ??= records[j].Name;
+                    continue;
                 }
+
+                edges[i].Add(j);
+                holderNames[i] ??= records[j].Name;
             }
 
             if (holderNames[i] is null)
@@ -106,6 +144,29 @@ internal sealed class WaitForGraph
         }
 
         return new WaitForGraph(records, waiters, edges, waitedToken);
+    }
+
+    private static void AddIndex<TKey>(Dictionary<TKey, List<int>> index, TKey key, int waiter)
+        where TKey : notnull
+    {
+        if (!index.TryGetValue(key, out List<int>? list))
+        {
+            list = new List<int>(1);
+            index.Add(key, list);
+        }
+
+        if (list.Count == 0 || list[list.Count - 1] != waiter)
+        {
+            list.Add(waiter);
+        }
+    }
+
+    /// <summary>A hold is one lock (by reference) with one token.</summary>
+    private sealed class HoldComparer : IEqualityComparer<(OrderedLockBase Lock, int Token)>
+    {
+        public bool Equals((OrderedLockBase Lock, int Token) x, (OrderedLockBase Lock, int Token) y) => ReferenceEquals(x.Lock, y.Lock) && x.Token == y.Token;
+
+        public int GetHashCode((OrderedLockBase Lock, int Token) hold) => (System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(hold.Lock) * 397) ^ hold.Token;
     }
 
     /// <summary>Every elementary wait-for cycle that is still there when re-checked.</summary>

@@ -167,6 +167,72 @@ public sealed class DeadlockDetectionTests
     }
 
     [Fact]
+    public void FindDeadlocks_AbbaAmongManyBystanders_ReportsOnlyTheCycleAndNamesEveryHolder()
+    {
+        // The wait-for edges come from an index of who holds what: with two dozen threads queued on
+        // a third lock, the ABBA pair must still be the one cycle, and every bystander must name the
+        // thread that holds what it waits for.
+        using var scope = new DiagnosticsScope(LockOrderChecking.Off, LockViolationAction.Report);
+        var x = new OrderedLock("crowd-x");
+        var y = new OrderedLock("crowd-y");
+        var gate = new OrderedLock("crowd-gate");
+        const int Bystanders = 24;
+        using var cts = new CancellationTokenSource();
+        using var bothHold = new Barrier(2);
+        using var gateHeld = new ManualResetEventSlim();
+        int gateHolder = 0;
+        var tasks = new List<Task>
+        {
+            Waits.Thread(() =>
+            {
+                using (x.Acquire())
+                {
+                    bothHold.SignalAndWait();
+                    Waits.AcquireOrCancel(y, cts.Token);
+                }
+            }),
+            Waits.Thread(() =>
+            {
+                using (y.Acquire())
+                {
+                    bothHold.SignalAndWait();
+                    Waits.AcquireOrCancel(x, cts.Token);
+                }
+            }),
+            Waits.Thread(() =>
+            {
+                using (gate.Acquire())
+                {
+                    gateHolder = Environment.CurrentManagedThreadId;
+                    gateHeld.Set();
+                    cts.Token.WaitHandle.WaitOne();
+                }
+            }),
+        };
+        gateHeld.Wait();
+        for (int i = 0; i < Bystanders; i++)
+        {
+            tasks.Add(Waits.Thread(() => Waits.AcquireOrCancel(gate, cts.Token)));
+        }
+
+        try
+        {
+            LockWaitCycle cycle = Waits.UntilDeadlocked(x, y);
+            Assert.Equal(2, cycle.Participants.Count);
+            IReadOnlyList<LockWaiter> queued = Waits.UntilWaiting(Bystanders, gate);
+            Assert.All(queued, waiter => Assert.Equal($"thread {gateHolder}", waiter.HeldBy));
+            Assert.Single(Waits.CyclesAmong(LockDiagnostics.FindDeadlocks(), x, y, gate));
+        }
+        finally
+        {
+            cts.Cancel();
+            Waits.Finish(tasks.ToArray());
+        }
+
+        Assert.False(x.IsLocked || y.IsLocked || gate.IsLocked);
+    }
+
+    [Fact]
     public void FindDeadlocks_ThreeThreadsInARing_ReportsOneThreeCycle()
     {
         using var scope = new DiagnosticsScope(LockOrderChecking.Off);
