@@ -167,14 +167,13 @@ internal sealed partial class LockGraph
                 yield break;
             }
 
-            foreach (ISymbol source in HoldersOf(holder))
+            // The holder's bindings, with those of the holders it was read from and, for a parameter,
+            // of the overridden or implemented member's parameter (HoldersOf), all in one walk.
+            foreach (IMethodSymbol bound in _model.GetAllBindings(holder).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
             {
-                foreach (IMethodSymbol bound in _model.GetAllBindings(source).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
+                if (_summaries.ContainsKey(bound))
                 {
-                    if (_summaries.ContainsKey(bound))
-                    {
-                        yield return bound;
-                    }
+                    yield return bound;
                 }
             }
         }

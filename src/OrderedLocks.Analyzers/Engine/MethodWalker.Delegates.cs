@@ -249,50 +249,54 @@ internal sealed partial class MethodWalker
         }
     }
 
+    /// <summary>The holders a delegate value is read from (<c>_a</c>, <c>cb ?? _b</c>, <c>x ? _a : _b</c>, <c>_a + _b</c>).</summary>
     [MethodImpl(Jit.Optimized)]
     private IEnumerable<ISymbol> DelegateSources(IOperation value, int depth)
     {
-        IOperation unwrapped = Unwrap(value);
-        if (unwrapped is IDelegateCreationOperation delegateCreation)
+        foreach ((IOperation leaf, _) in DelegateLeaves(value, depth, throughChoices: true))
         {
-            unwrapped = Unwrap(delegateCreation.Target);
-        }
-
-        switch (unwrapped)
-        {
-            case ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation:
-                if (DelegateHolder(unwrapped) is { } holder)
-                {
-                    yield return holder;
-                }
-
-                break;
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } combine when depth < MaxAliasDepth:
-                foreach (ISymbol source in DelegateSources(combine.LeftOperand, depth + 1).Concat(DelegateSources(combine.RightOperand, depth + 1)))
-                {
-                    yield return source;
-                }
-
-                break;
-            case ICoalesceOperation coalesce when depth < MaxAliasDepth:
-                foreach (ISymbol source in DelegateSources(coalesce.Value, depth + 1).Concat(DelegateSources(coalesce.WhenNull, depth + 1)))
-                {
-                    yield return source;
-                }
-
-                break;
-            case IConditionalOperation { WhenFalse: { } whenFalse } conditional when depth < MaxAliasDepth:
-                foreach (ISymbol source in DelegateSources(conditional.WhenTrue, depth + 1).Concat(DelegateSources(whenFalse, depth + 1)))
-                {
-                    yield return source;
-                }
-
-                break;
+            if (leaf is ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation
+                && DelegateHolder(leaf) is { } holder)
+            {
+                yield return holder;
+            }
         }
     }
 
+    /// <summary>The methods and lambdas a delegate value holds as far as the walk has seen (the graph adds the rest through <see cref="DelegateSources"/>).</summary>
     [MethodImpl(Jit.Optimized)]
     private IEnumerable<IMethodSymbol> DelegateTargets(IOperation value, int depth)
+    {
+        foreach ((IOperation leaf, int leafDepth) in DelegateLeaves(value, depth, throughChoices: false))
+        {
+            switch (leaf)
+            {
+                case IAnonymousFunctionOperation lambda:
+                    yield return lambda.Symbol;
+                    break;
+                case IMethodReferenceOperation methodReference:
+                    yield return methodReference.Method.OriginalDefinition;
+                    break;
+                case ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation when leafDepth < MaxAliasDepth:
+                    if (DelegateHolder(leaf) is { } holder)
+                    {
+                        foreach (IMethodSymbol target in _model.GetBindings(holder))
+                        {
+                            yield return target;
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The parts of a delegate value, with the depth each was found at: the value itself (through
+    /// conversions and <c>new Action(...)</c>), or the operands of a combination (<c>+</c>), and with
+    /// <paramref name="throughChoices"/> also both sides of <c>??</c> and <c>?:</c>.
+    /// </summary>
+    private static IEnumerable<(IOperation Leaf, int Depth)> DelegateLeaves(IOperation value, int depth, bool throughChoices)
     {
         IOperation unwrapped = Unwrap(value);
         if (unwrapped is IDelegateCreationOperation delegateCreation)
@@ -300,32 +304,23 @@ internal sealed partial class MethodWalker
             unwrapped = Unwrap(delegateCreation.Target);
         }
 
-        switch (unwrapped)
+        (IOperation, IOperation)? parts = depth >= MaxAliasDepth ? null : unwrapped switch
         {
-            case IAnonymousFunctionOperation lambda:
-                yield return lambda.Symbol;
-                break;
-            case IMethodReferenceOperation methodReference:
-                yield return methodReference.Method.OriginalDefinition;
-                break;
-            case ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation when depth < MaxAliasDepth:
-                ISymbol? holder = DelegateHolder(unwrapped);
-                if (holder is not null)
-                {
-                    foreach (IMethodSymbol target in _model.GetBindings(holder))
-                    {
-                        yield return target;
-                    }
-                }
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } combine => (combine.LeftOperand, combine.RightOperand),
+            ICoalesceOperation coalesce when throughChoices => (coalesce.Value, coalesce.WhenNull),
+            IConditionalOperation { WhenFalse: { } whenFalse } conditional when throughChoices => (conditional.WhenTrue, whenFalse),
+            _ => null,
+        };
 
-                break;
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } combine when depth < MaxAliasDepth:
-                foreach (IMethodSymbol target in DelegateTargets(combine.LeftOperand, depth + 1).Concat(DelegateTargets(combine.RightOperand, depth + 1)))
-                {
-                    yield return target;
-                }
+        if (parts is not { } pair)
+        {
+            yield return (unwrapped, depth);
+            yield break;
+        }
 
-                break;
+        foreach ((IOperation, int) leaf in DelegateLeaves(pair.Item1, depth + 1, throughChoices).Concat(DelegateLeaves(pair.Item2, depth + 1, throughChoices)))
+        {
+            yield return leaf;
         }
     }
 
