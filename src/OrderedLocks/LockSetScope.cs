@@ -136,13 +136,28 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
     // Releases an inline set: the second lock first; both releases are attempted.
     private static void ReleaseInline(LockScope first, LockScope second)
     {
+        HeldLocks.ThreadHolds? holds = HeldLocks.ThreadHoldsOrNull;
         try
         {
-            second.Dispose();
+            ReleaseMember(second, holds);
         }
         finally
         {
-            first.Dispose();
+            ReleaseMember(first, holds);
+        }
+    }
+
+    // One member's release; `holds` is the releasing thread's list, looked up once per set.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void ReleaseMember(in LockScope scope, HeldLocks.ThreadHolds? holds)
+    {
+        if (scope.Lock is OrderedLock plain)
+        {
+            plain.ReleaseInSet(scope, holds);
+        }
+        else
+        {
+            scope.Dispose();
         }
     }
 
@@ -168,12 +183,13 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
     // Releases scopes[^1] .. scopes[0]; every release is attempted even if one throws.
     internal static void ReleaseInReverse(ReadOnlySpan<LockScope> scopes)
     {
+        HeldLocks.ThreadHolds? holds = HeldLocks.ThreadHoldsOrNull;
         int i = scopes.Length - 1;
         try
         {
             for (; i >= 0; i--)
             {
-                scopes[i].Dispose();
+                ReleaseMember(scopes[i], holds);
             }
         }
         catch (Exception ex)

@@ -287,6 +287,31 @@ public sealed partial class OrderedLock : OrderedLockBase
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Release(in LockScope scope)
     {
+        int token = UnlockScope(scope);
+        if (token != 0)
+        {
+            HeldLocks.PopThread(this, token);
+        }
+    }
+
+    // Release for a set's member: the releasing thread's hold list (`holds`, from
+    // HeldLocks.ThreadHoldsOrNull on this thread) is looked up once for the whole set.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ReleaseInSet(in LockScope scope, HeldLocks.ThreadHolds? holds)
+    {
+        int token = UnlockScope(scope);
+        if (token != 0)
+        {
+            holds?.Remove(this, token);
+        }
+    }
+
+    // Releases the scope's hold if the scope still holds it. Returns the token when the hold was
+    // recorded on a thread's list (the caller removes it there), else 0. A flow hold needs no
+    // bookkeeping: its node is now stale in every copy of the chain.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int UnlockScope(in LockScope scope)
+    {
         int token = scope.Token;
         if (!IsHeldWithToken(token))
         {
@@ -294,18 +319,13 @@ public sealed partial class OrderedLock : OrderedLockBase
             token = ResolveToken(token);
             if (token == 0)
             {
-                return;
+                return 0;
             }
         }
 
         _ownerThreadId = 0;
         if (Diagnostics.LockDiagnostics.s_captureStacks) Diagnostics.LockDiagnostics.OnRelease(this, token);
-        if (Unlock(token) && scope.Tracking == LockScope.TrackedOnThread)
-        {
-            HeldLocks.PopThread(this, token);
-        }
-
-        // A flow hold needs no bookkeeping: its node is now stale in every copy of the chain.
+        return Unlock(token) && scope.Tracking == LockScope.TrackedOnThread ? token : 0;
     }
 
     internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();

@@ -107,6 +107,44 @@ public sealed class AcquireAllTests
         Locks.AssertFree(a, b);
     }
 
+    // The sort of small sets places each lock by counting the keys below its own (no branch on
+    // the input order); duplicates must land next to each other and be dropped, whatever their
+    // positions. Checked against a plain sort for every set size on both sides of the small-set
+    // limit (8), with equal and negative ranks and locks passed up to four times.
+    [Theory]
+    [InlineData(LockOrderChecking.Strict)]
+    [InlineData(LockOrderChecking.Off)]
+    [InlineData(LockOrderChecking.Learned)]
+    public void AcquireAll_RandomSetsWithDuplicates_MatchAPlainSortOfTheDistinctLocks(LockOrderChecking mode)
+    {
+        var random = new Random(20261201);
+        var pool = new OrderedLock[12];
+        for (int i = 0; i < pool.Length; i++)
+        {
+            pool[i] = new OrderedLock($"p{i}", rank: random.Next(-2, 3), checking: mode);
+        }
+
+        for (int round = 0; round < 2_000; round++)
+        {
+            int length = 1 + (round % 12);
+            var passed = new OrderedLockBase[length];
+            for (int i = 0; i < length; i++)
+            {
+                passed[i] = pool[random.Next(Math.Max(1, length / 2 + 1))]; // a small pool: many duplicates
+            }
+
+            OrderedLockBase[] expected = passed.Distinct().OrderBy(l => l.Rank).ThenBy(l => l.Id).ToArray();
+            using (LockSetScope set = OrderedLock.AcquireAll(passed))
+            {
+                Assert.Equal(expected.Length, set.Count);
+                Assert.Equal(expected, set.Locks);
+                Assert.All(expected, l => Assert.True(l.IsLocked));
+            }
+
+            Locks.AssertFree(pool);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Variants))]
     public async Task LockSetScope_DisposeTwice_IsHarmless(Variant variant)

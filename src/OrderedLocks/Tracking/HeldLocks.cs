@@ -115,6 +115,13 @@ internal static class HeldLocks
         holds.Push(lockObject, token);
     }
 
+    /// <summary>Gets the current thread's list of synchronous holds, if it has one (what <see cref="PopThread"/> uses).</summary>
+    internal static ThreadHolds? ThreadHoldsOrNull
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => t_thread;
+    }
+
     /// <summary>Forgets a synchronous hold on the current thread (no-op if it is not there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void PopThread(OrderedLockBase lockObject, int token) => t_thread?.Remove(lockObject, token);
