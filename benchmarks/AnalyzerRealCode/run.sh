@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Runs the OrderedLocks analyzers over real public code bases and collects every report.
 #
-#   run.sh --ol <OrderedLocks checkout> --out <results dir> [--label TEXT] [--no-restore]
+#   run.sh --ol <OrderedLocks checkout> --out <results dir> [--label TEXT] [--no-restore] [--il]
 #          [--triage-from <triage.tsv>] NAME=DIR [NAME=DIR ...]
+#
+# The analyzer injected is the one a package user's command-line build gets: the ReadyToRun image
+# for this machine's platform (src/OrderedLocks.Analyzers.ReadyToRun; docs/packaging.md). --il
+# injects the plain IL assembly instead (what IDEs load), as does a checkout without that project.
 #
 # NAME is a row of projects.tsv beside this script (repository, commit, project file, MSBuild
 # properties); DIR is that repository's tree at that commit, extracted by you (see README.md):
@@ -25,7 +29,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-ol=""; out=""; label=""; restore=1; triage_from=""
+ol=""; out=""; label=""; restore=1; triage_from=""; il=0
 specs=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -33,8 +37,9 @@ while [[ $# -gt 0 ]]; do
     --out) out="$2"; shift 2 ;;
     --label) label="$2"; shift 2 ;;
     --no-restore) restore=0; shift ;;
+    --il) il=1; shift ;;
     --triage-from) triage_from=$(realpath "$2"); shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *=*) specs+=("$1"); shift ;;
     *) echo "unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -52,6 +57,16 @@ echo "== building the analyzer from $ol ($olcommit)"
 dotnet build "$ol/src/OrderedLocks.Analyzers/OrderedLocks.Analyzers.csproj" -c Release -o "$anadir" -v q -nologo >"$out/analyzer-build.log" 2>&1 \
   || { tail -20 "$out/analyzer-build.log"; exit 1; }
 dll="$anadir/OrderedLocks.Analyzers.dll"
+r2rproj="$ol/src/OrderedLocks.Analyzers.ReadyToRun/OrderedLocks.Analyzers.ReadyToRun.csproj"
+if [[ $il == 0 && -f "$r2rproj" ]]; then
+  dotnet build "$r2rproj" -c Release -v q -nologo >>"$out/analyzer-build.log" 2>&1 || { tail -20 "$out/analyzer-build.log"; exit 1; }
+  rid=$(dotnet msbuild "$r2rproj" -getProperty:NETCoreSdkRuntimeIdentifier)
+  image=$(find "$(dirname "$r2rproj")/bin/Release" -path "*/r2r/$rid/OrderedLocks.Analyzers.dll" | head -1)
+  [[ -n "$image" ]] || { echo "no ReadyToRun image for $rid was built (see $out/analyzer-build.log)" >&2; exit 1; }
+  mkdir -p "$anadir/readytorun-$rid" && cp "$image" "$anadir/readytorun-$rid/"
+  dll="$anadir/readytorun-$rid/OrderedLocks.Analyzers.dll"
+  echo "== injecting the ReadyToRun image for $rid (--il for the plain assembly)"
+fi
 
 # Every OL rule the analyzer declares, raised to warning (global_level 100 wins over a project's
 # own global configs; a global config also outranks nothing in .editorconfig sections, so the

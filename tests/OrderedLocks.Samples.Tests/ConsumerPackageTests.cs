@@ -154,6 +154,73 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
         Assert.NotNull(runtime.GetEntry("analyzers/dotnet/cs/OrderedLocks.CodeFixes.dll"));
     }
 
+    // The analyzer precompiled (ReadyToRun) for each platform the .NET SDK runs on, keyed by the
+    // PE machine field crossgen2 writes: the architecture, XOR-ed with a constant for Linux
+    // (0x7B79) and macOS (0x4644); Windows images carry the plain architecture.
+    public static TheoryData<string, ushort> ReadyToRunPlatforms => new()
+    {
+        { "linux-x64", 0x8664 ^ 0x7B79 }, { "linux-arm64", 0xAA64 ^ 0x7B79 },
+        { "osx-x64", 0x8664 ^ 0x4644 }, { "osx-arm64", 0xAA64 ^ 0x4644 },
+        { "win-x64", 0x8664 }, { "win-arm64", 0xAA64 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ReadyToRunPlatforms))]
+    public void Package_ShipsTheAnalyzerPrecompiledForEachSdkPlatform_AsTheSameAssembly(string rid, ushort machine)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(_consumer.PackagePath("OrderedLocks"));
+        using var il = new System.Reflection.PortableExecutable.PEReader(new MemoryStream(ReadEntry(zip, "analyzers/dotnet/cs/OrderedLocks.Analyzers.dll")));
+        using var image = new System.Reflection.PortableExecutable.PEReader(new MemoryStream(ReadEntry(zip, $"readytorun/{rid}/OrderedLocks.Analyzers.dll")));
+
+        Assert.Equal(0, il.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size); // the default stays plain IL
+        Assert.True(image.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"readytorun/{rid} has no ReadyToRun header");
+        Assert.Equal(machine, (ushort)image.PEHeaders.CoffHeader.Machine);
+
+        // The same assembly, module and version: only the precompiled code differs.
+        MetadataReader a = il.GetMetadataReader(), b = image.GetMetadataReader();
+        Assert.Equal(a.GetGuid(a.GetModuleDefinition().Mvid), b.GetGuid(b.GetModuleDefinition().Mvid));
+        Assert.Equal(a.GetAssemblyDefinition().Version, b.GetAssemblyDefinition().Version);
+    }
+
+    [Fact]
+    public void Package_OnlyThePlainAnalyzerAssembliesLieWhereNuGetTakesAnalyzers_AndTheSwapTargetsShip()
+    {
+        using ZipArchive zip = ZipFile.OpenRead(_consumer.PackagePath("OrderedLocks"));
+
+        // NuGet adds every assembly whose path starts with "analyzers" as an analyzer: the images
+        // must not be there, or a build would load all of them (and fail on the foreign ones).
+        var underAnalyzers = zip.Entries.Select(e => e.FullName)
+            .Where(n => n.StartsWith("analyzers", StringComparison.Ordinal) && n.EndsWith(".dll", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(new[] { "analyzers/dotnet/cs/OrderedLocks.Analyzers.dll", "analyzers/dotnet/cs/OrderedLocks.CodeFixes.dll" }, underAnalyzers);
+        Assert.NotNull(zip.GetEntry("buildTransitive/OrderedLocks.targets"));
+    }
+
+    // Which analyzer assembly a consumer's compiler gets: the image for the SDK's own platform on a
+    // command-line build, the plain IL inside IDEs (design-time builds) and when switched off.
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("-p:DesignTimeBuild=true", false)]
+    [InlineData("-p:OrderedLocksReadyToRunAnalyzer=false", false)]
+    public void ConsumerBuild_UsesTheImageForTheSdksPlatform_UnlessInAnIdeOrSwitchedOff(string property, bool precompiled)
+    {
+        _ = _consumer.AppDiagnostics("net10.0"); // restored and built once
+        var args = new List<string> { "msbuild", Path.Combine(_consumer.Root, "App", "App.csproj"), "-t:ResolveLockFileAnalyzers", "-getItem:Analyzer", "-p:TargetFramework=net10.0", "-p:Configuration=Release" };
+        if (property.Length > 0)
+        {
+            args.Add(property);
+        }
+
+        string output = Dotnet.Run(_consumer.Root, null, args.ToArray());
+        var ours = Regex.Matches(output, "\"Identity\":\\s*\"(?<path>[^\"]*OrderedLocks\\.Analyzers\\.dll)\"")
+            .Select(m => m.Groups["path"].Value.Replace('\\', '/'))
+            .ToArray();
+
+        string path = Assert.Single(ours);
+        string rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier; // the SDK's platform on this machine
+        Assert.EndsWith(precompiled ? $"/readytorun/{rid}/OrderedLocks.Analyzers.dll" : "/analyzers/dotnet/cs/OrderedLocks.Analyzers.dll", path, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(Frameworks))]
     public void ConsumerApp_ReportsOL0001_ForTheInvertedLockStatements(string tfm) =>
@@ -270,6 +337,15 @@ public sealed class ConsumerPackageTests : IClassFixture<ConsumerPackageTests.Co
         }
 
         return false;
+    }
+
+    private static byte[] ReadEntry(ZipArchive zip, string name)
+    {
+        ZipArchiveEntry entry = zip.GetEntry(name) ?? throw new Xunit.Sdk.XunitException($"no {name} in the package");
+        using Stream stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     private static XElement Nuspec(ZipArchive zip)

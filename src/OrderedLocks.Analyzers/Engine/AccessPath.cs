@@ -2,7 +2,6 @@ using System;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -66,7 +65,6 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     public static AccessPath Of(PathRoot root, ISymbol symbol) => new(root, symbol.OriginalDefinition, ImmutableArray<ISymbol>.Empty);
 
     /// <summary>This path followed by one more member.</summary>
-    [MethodImpl(Jit.Optimized)]
     public AccessPath Append(ISymbol member)
     {
         if (!IsNamed)
@@ -83,7 +81,6 @@ internal sealed class AccessPath : IEquatable<AccessPath>
     }
 
     /// <summary>This path (of a callee) with its root replaced by <paramref name="root"/> (the caller's path for it).</summary>
-    [MethodImpl(Jit.Optimized)]
     public AccessPath Rebase(AccessPath root)
     {
         if (Members.IsEmpty)
@@ -119,7 +116,6 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         return false;
     }
 
-    [MethodImpl(Jit.Optimized)]
     public bool Equals(AccessPath? other)
         => ReferenceEquals(this, other)
             || (other is not null && other.Root == Root && SymbolEqualityComparer.Default.Equals(other.RootSymbol, RootSymbol) && SameMembers(Members, other.Members));
@@ -144,7 +140,6 @@ internal sealed class AccessPath : IEquatable<AccessPath>
 
     public override bool Equals(object? obj) => Equals(obj as AccessPath);
 
-    [MethodImpl(Jit.Optimized)]
     public override int GetHashCode()
     {
         int hash = ((int)Root * 397) ^ (RootSymbol is null ? 0 : SymbolEqualityComparer.Default.GetHashCode(RootSymbol));
@@ -156,7 +151,6 @@ internal sealed class AccessPath : IEquatable<AccessPath>
         return hash;
     }
 
-    [MethodImpl(Jit.Optimized)]
     public override string ToString()
     {
         string root = Root switch
@@ -223,7 +217,6 @@ internal sealed class Relation : IEquatable<Relation>
     public ImmutableArray<ISymbol> Members { get; }
 
     /// <summary>The relation of <paramref name="inner"/>'s object to <paramref name="outer"/>'s (both in one frame).</summary>
-    [MethodImpl(Jit.Optimized)]
     public static Relation Between(LockKey outerKey, AccessPath outer, LockKey innerKey, AccessPath inner)
     {
         if (outerKey.IsStatic || innerKey.IsStatic)
@@ -264,7 +257,6 @@ internal sealed class Relation : IEquatable<Relation>
         return Unrelated;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static bool IsPrefix(ImmutableArray<ISymbol> prefix, ImmutableArray<ISymbol> path)
     {
         if (prefix.Length >= path.Length)
@@ -283,13 +275,11 @@ internal sealed class Relation : IEquatable<Relation>
         return true;
     }
 
-    [MethodImpl(Jit.Optimized)]
     public bool Equals(Relation? other)
         => other is not null && other.Kind == Kind && AccessPath.SameMembers(Members, other.Members);
 
     public override bool Equals(object? obj) => Equals(obj as Relation);
 
-    [MethodImpl(Jit.Optimized)]
     public override int GetHashCode()
     {
         int hash = (int)Kind;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -23,7 +22,6 @@ internal sealed class Aliases
     private readonly ConcurrentDictionary<ISymbol, ISymbol?> _cache = new(SymbolEqualityComparer.Default);
 
     /// <summary>The member <paramref name="member"/> stands for, or null when it is itself.</summary>
-    [MethodImpl(Jit.Optimized)]
     public ISymbol? Of(ISymbol member)
     {
         member = member.OriginalDefinition;
@@ -35,7 +33,6 @@ internal sealed class Aliases
         return _cache.GetOrAdd(member, static m => Compute(m));
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static ISymbol? Compute(ISymbol member)
     {
         if (member is IMethodSymbol { Parameters.Length: > 0 } or IMethodSymbol { IsGenericMethod: true } || member.ContainingType is null)
@@ -68,7 +65,6 @@ internal sealed class Aliases
         return null;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static ExpressionSyntax? GetterExpression(AccessorListSyntax? accessors)
     {
         if (accessors is null)
@@ -87,12 +83,10 @@ internal sealed class Aliases
         return null;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static ExpressionSyntax? SingleReturn(BlockSyntax? body)
         => body is { Statements.Count: 1 } && body.Statements[0] is ReturnStatementSyntax { Expression: { } expression } ? expression : null;
 
     /// <summary>The field or property named by <paramref name="expression"/> in the declaring type (or a base).</summary>
-    [MethodImpl(Jit.Optimized)]
     private static ISymbol? Lookup(ISymbol member, ExpressionSyntax expression)
     {
         while (expression is ParenthesizedExpressionSyntax parenthesized)

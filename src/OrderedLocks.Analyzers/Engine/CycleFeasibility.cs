@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -31,7 +30,6 @@ internal static class CycleFeasibility
     private const int MaxStates = 32;
     private const int MaxSteps = 6;
 
-    [MethodImpl(Jit.Optimized)]
     public static bool CanClose(List<IEnumerable<Relation>> edges, bool throughStaticLock, IdentityLevel level)
     {
         if (level == IdentityLevel.Fields || throughStaticLock)
@@ -104,7 +102,6 @@ internal static class CycleFeasibility
             _ => _steps.IsEmpty || !(_steps.All(s => s.Down == _steps[0].Down) && _steps.All(s => SymbolEqualityComparer.Default.Equals(s.Member, _steps[0].Member))),
         };
 
-        [MethodImpl(Jit.Optimized)]
         public State Then(Relation relation)
         {
             if (_kind == Kind.Unknown || relation.Kind == RelationKind.Unknown)
@@ -137,7 +134,6 @@ internal static class CycleFeasibility
             }
         }
 
-        [MethodImpl(Jit.Optimized)]
         private State Walk(ImmutableArray<ISymbol> members, bool down)
         {
             // Steps are kept relative to the start (Steps) or to the other object (Other) alike.
@@ -157,14 +153,12 @@ internal static class CycleFeasibility
             return steps.Length > MaxSteps ? s_unrelated : new State(_kind, steps);
         }
 
-        [MethodImpl(Jit.Optimized)]
         public bool Equals(State? other)
             => other is not null && other._kind == _kind && other._steps.Length == _steps.Length
                 && _steps.Zip(other._steps, (a, b) => a.Down == b.Down && SymbolEqualityComparer.Default.Equals(a.Member, b.Member)).All(x => x);
 
         public override bool Equals(object? obj) => Equals(obj as State);
 
-        [MethodImpl(Jit.Optimized)]
         public override int GetHashCode()
         {
             int hash = (int)_kind;

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -15,7 +14,6 @@ internal sealed partial class LockGraph
     /// reverse: one pair of objects (the caller's two locals or fields) in both orders, a cycle. A
     /// parameter bound to the caller's own parameter is not followed further (one level).
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private void BuildParameterBoundEdges(bool fields)
     {
         var parametric = new Dictionary<IMethodSymbol, List<(Hold Outer, Hold Inner, bool IsTry)>>(SymbolEqualityComparer.Default);
@@ -103,7 +101,6 @@ internal sealed partial class LockGraph
     private bool Bindable(Hold hold) => hold.Kind != HoldKind.Semaphore || (hold.Key.Kind != LockKeyKind.Local && IsMutex(hold));
 
     /// <summary>The parameter of <paramref name="method"/> the hold's method-local key names, or null.</summary>
-    [MethodImpl(Jit.Optimized)]
     private static IParameterSymbol? ParameterOf(Hold hold, IMethodSymbol method)
         => hold.Key.Kind == LockKeyKind.Local && hold.Key.Symbol is IParameterSymbol parameter
             && parameter.ContainingSymbol is IMethodSymbol owner && SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, method.OriginalDefinition)
@@ -111,7 +108,6 @@ internal sealed partial class LockGraph
             : null;
 
     /// <summary>The callee's hold as the caller's lock: a parameter bound to its argument, another lock translated through the call.</summary>
-    [MethodImpl(Jit.Optimized)]
     private static BoundLock? Bind(Hold hold, CallSite call, IMethodSymbol callee)
     {
         if (ParameterOf(hold, callee) is { } parameter)

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -15,7 +14,6 @@ internal sealed partial class LockGraph
     // ----------------------------------------------------------------------------------------
     // Call resolution
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private void BuildImplementations()
     {
         var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
@@ -79,7 +77,6 @@ internal sealed partial class LockGraph
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static IEnumerable<IMethodSymbol> AccessorsOrSelf(ISymbol member)
     {
         switch (member)
@@ -114,7 +111,6 @@ internal sealed partial class LockGraph
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void AddImplementation(IMethodSymbol member, IMethodSymbol implementation)
     {
         if (!_implementations.TryGetValue(member, out List<IMethodSymbol>? list))
@@ -126,7 +122,6 @@ internal sealed partial class LockGraph
         list.Add(implementation);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private IReadOnlyList<IMethodSymbol> Targets(CallSite call)
     {
         if (!_targets.TryGetValue(call, out List<IMethodSymbol>? targets))
@@ -138,7 +133,6 @@ internal sealed partial class LockGraph
         return targets;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private IEnumerable<IMethodSymbol> ResolveTargets(CallSite call)
     {
         if (call.Target is { } target)
@@ -184,7 +178,6 @@ internal sealed partial class LockGraph
     /// parameter at the same position of the member it overrides or implements: callers bind the
     /// delegate to the base method's parameter, the override's body invokes its own.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     internal static IEnumerable<ISymbol> HoldersOf(ISymbol holder)
     {
         yield return holder;

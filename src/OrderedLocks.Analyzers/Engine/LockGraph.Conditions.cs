@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -21,7 +20,6 @@ internal sealed partial class LockGraph
     // ----------------------------------------------------------------------------------------
     // OL0102 / OL0103: condition and monitor use without the lock
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private void FindConditionMisuse()
     {
         Dictionary<IMethodSymbol, HashSet<LockKey>?> entry = _entry;
@@ -69,14 +67,12 @@ internal sealed partial class LockGraph
     /// included) when calling <paramref name="method"/>, directly or through its own callers: the
     /// test for a wait whose condition's lock cannot be named.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private bool AnyHeldOnEntry(IMethodSymbol method)
     {
         _anyHeld ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
         return AnyHeldOnEntry(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), 0);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool AnyHeldOnEntry(IMethodSymbol method, HashSet<IMethodSymbol> visiting, int depth)
     {
         if (_anyHeld!.TryGetValue(method, out bool known))
@@ -116,7 +112,6 @@ internal sealed partial class LockGraph
     /// every caller, transitively, holds it or calls such a helper. (Hand-over-hand monitors on locals
     /// are recognised by the walker: <see cref="ConditionUse.HandOverHand"/>.)
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private bool ManagedByHand(MethodSummary summary, LockKey? required)
     {
         if (required is null)
@@ -133,7 +128,6 @@ internal sealed partial class LockGraph
     /// holds <paramref name="required"/> at the call or has entered it through a helper. A method
     /// with no caller in the compilation, or used as a delegate, is an entry point: not held.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private bool HeldByEveryCaller(IMethodSymbol method, LockKey required, HashSet<IMethodSymbol> visiting, int depth)
     {
         if (depth > MaxHandManagedDepth || _model.EscapedMethods.ContainsKey(method) || _incoming is null
@@ -178,7 +172,6 @@ internal sealed partial class LockGraph
         return all;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool CallsEnteringHelper(MethodSummary summary, LockKey required)
     {
         foreach (CallSite call in summary.Calls)
@@ -199,7 +192,6 @@ internal sealed partial class LockGraph
     /// The callee enters the monitor and never exits it. A helper declared in a base class enters its
     /// own <c>this</c>, which is the caller's <c>this</c> when the call is made on <c>this</c>.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private static bool LeavesEntered(MethodSummary callee, LockKey required, CallSite call)
     {
         if (callee.LeavesEntered(required))
@@ -216,13 +208,11 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>Two <c>this</c> monitors seen from a class and from one of its bases (or the reverse).</summary>
-    [MethodImpl(Jit.Optimized)]
     private static bool SameThisMonitor(LockKey a, LockKey b)
         => a.Kind == LockKeyKind.This && b.Kind == LockKeyKind.This
             && a.Symbol is INamedTypeSymbol x && b.Symbol is INamedTypeSymbol y
             && (InheritsFrom(x, y) || InheritsFrom(y, x));
 
-    [MethodImpl(Jit.Optimized)]
     private static bool InheritsFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
     {
         for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
@@ -236,14 +226,12 @@ internal sealed partial class LockGraph
         return false;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static string Shorten(string text)
     {
         int paren = text.IndexOf('(');
         return paren > 0 ? text.Substring(0, paren) : text;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool IsHeld(ImmutableArray<Hold> held, LockKey? required, bool monitor)
     {
         foreach (Hold hold in held)
@@ -377,11 +365,9 @@ internal sealed partial class LockGraph
 
     private sealed class MethodKeyComparer : IEqualityComparer<(IMethodSymbol Method, LockKey Required)>
     {
-        [MethodImpl(Jit.Optimized)]
         public bool Equals((IMethodSymbol Method, LockKey Required) x, (IMethodSymbol Method, LockKey Required) y)
             => SymbolEqualityComparer.Default.Equals(x.Method, y.Method) && x.Required.Equals(y.Required);
 
-        [MethodImpl(Jit.Optimized)]
         public int GetHashCode((IMethodSymbol Method, LockKey Required) obj)
             => (SymbolEqualityComparer.Default.GetHashCode(obj.Method) * 397) ^ obj.Required.GetHashCode();
     }

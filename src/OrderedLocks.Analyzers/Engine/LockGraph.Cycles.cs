@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -15,7 +14,6 @@ internal sealed partial class LockGraph
     // ----------------------------------------------------------------------------------------
     // OL0001: cycles
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private void FindCycles()
     {
         // Nodes in a deterministic order; only blocking edges can close a deadlock.
@@ -118,7 +116,6 @@ internal sealed partial class LockGraph
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static List<int>? ShortestCycle(int start, List<int>[] successors, int[] component)
     {
         var parent = new Dictionary<int, int>();
@@ -157,14 +154,12 @@ internal sealed partial class LockGraph
         return null;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private string FirstLocationKey(LockKey key)
     {
         Location? location = key.Symbol.Locations.FirstOrDefault();
         return location is null ? string.Empty : (location.SourceTree?.FilePath ?? string.Empty) + ":" + location.SourceSpan.Start.ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static int[] StronglyConnectedComponents(List<int>[] successors)
     {
         // Iterative Tarjan: lock graphs are small, but generated code can make long chains.
@@ -246,7 +241,6 @@ internal sealed partial class LockGraph
     /// message does not point at, say, a fresh object's call that cannot close the cycle when another
     /// occurrence of the same edge does); the first blocking one when none is.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private static EdgeOccurrence Witness(EdgeInfo edge)
     {
         EdgeOccurrence? best = null;
@@ -262,7 +256,6 @@ internal sealed partial class LockGraph
         return best ?? edge.FirstBlocking!;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void ReportCycle(List<LockKey> cycle)
     {
         var occurrences = new List<(LockKey From, LockKey To, EdgeOccurrence Occurrence)>();

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -61,7 +60,6 @@ internal sealed partial class LockGraph
         public EdgeOccurrence? FirstBlocking { get; set; }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void BuildEdges()
     {
         bool fields = _model.Settings.Identity == IdentityLevel.Fields;
@@ -203,7 +201,6 @@ internal sealed partial class LockGraph
     /// The lock (<paramref name="key"/> on the object <paramref name="path"/>) is already held in
     /// <paramref name="held"/> on the same object (or one whose identity cannot be told apart): re-entry.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private bool IsReentry(ImmutableArray<Hold> held, LockKey key, AccessPath path, bool fields)
     {
         foreach (Hold outer in held)
@@ -236,7 +233,6 @@ internal sealed partial class LockGraph
     /// be <paramref name="outer"/>'s: <see cref="RelationKind.Other"/>, which cannot close a cycle whose
     /// way back is on one object (<c>this.sync → this.list</c>). Re-entries were excluded before.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private bool HeldFurtherOutOnTheSameObject(ImmutableArray<Hold> held, Hold outer, LockKey key, AccessPath path, bool fields)
     {
         if (fields || key.IsStatic)
@@ -262,13 +258,11 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>Every caller holds the lock (on this method's own object, or a static lock) when calling <paramref name="method"/>: re-entry.</summary>
-    [MethodImpl(Jit.Optimized)]
     private bool IsHeldOnEntry(IMethodSymbol method, LockKey key, AccessPath path, bool fields)
         => (key.IsStatic || (path.Root == PathRoot.This && path.Members.IsEmpty && IsOwnField(key, method)))
             && _entry.TryGetValue(method, out HashSet<LockKey>? onEntry) && onEntry is not null && onEntry.Contains(key);
 
     /// <summary>The lock is a field of <paramref name="method"/>'s own class (or a base): callers holding it on entry most likely hold this object's.</summary>
-    [MethodImpl(Jit.Optimized)]
     private static bool IsOwnField(LockKey key, IMethodSymbol method)
         => key.Symbol.ContainingType is INamedTypeSymbol owner && method.ContainingType is INamedTypeSymbol type && DerivesFrom(type, owner);
 
@@ -277,7 +271,6 @@ internal sealed partial class LockGraph
     /// taken after it) only: edges from locks held further out are implied by the nesting (lockdep's
     /// rule), and adding them would report one deadlock as several overlapping cycles.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private int InnermostBlocking(ImmutableArray<Hold> held)
     {
         for (int i = held.Length - 1; i >= 0; i--)
@@ -291,7 +284,6 @@ internal sealed partial class LockGraph
         return 0;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void CheckRank(LockKey from, LockKey to, Location location, Func<string>? path)
     {
         int? fromRank = RankOf(from);
@@ -305,7 +297,6 @@ internal sealed partial class LockGraph
         AddFinding(RuleIdentifiers.DeclaredRankViolation, location, ImmutableArray<Location>.Empty, to.Display, toRank.Value, from.Display, fromRank.Value, via);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void CheckSelfThroughCall(MethodSummary summary, CallSite call, IMethodSymbol target, Hold outer, AcquiredVia via)
     {
         bool sameInstance = outer.Key.IsStatic || (outer.OnThis && via.OnThis && call.Receiver == CallReceiver.This);
@@ -327,7 +318,6 @@ internal sealed partial class LockGraph
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private LockRef ReferenceOf(IMethodSymbol method, AcquiredVia via)
     {
         foreach (KeyValuePair<LockRef, AcquiredVia> entry in _acquired[method])
@@ -342,7 +332,6 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>Keys held at a point of <paramref name="method"/>: held locally, plus held by every caller on entry.</summary>
-    [MethodImpl(Jit.Optimized)]
     private HashSet<LockKey> HeldKeys(ImmutableArray<Hold> held, IMethodSymbol method)
     {
         HashSet<LockKey> keys = HeldKeys(held);
@@ -354,7 +343,6 @@ internal sealed partial class LockGraph
         return keys;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private HashSet<LockKey> HeldKeys(ImmutableArray<Hold> held)
     {
         var keys = new HashSet<LockKey>();
@@ -369,7 +357,6 @@ internal sealed partial class LockGraph
         return keys;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void AddEdge(LockKey from, LockKey to, EdgeOccurrence occurrence)
     {
         if (!_edges.TryGetValue((from, to), out EdgeInfo? edge))

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -91,7 +90,6 @@ internal sealed partial class LockGraph
     /// caller's held locks come directly before; nested ones are ordered by the callee's own edges).
     /// <paramref name="keep"/> restricts the keys tracked.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
     {
         var methods = _summaries.Keys.ToList();
@@ -212,7 +210,6 @@ internal sealed partial class LockGraph
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void AddDirect(ref Dictionary<LockRef, AcquiredVia>? set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
     {
         foreach (Acquisition acquisition in summary.Acquisitions)
@@ -245,7 +242,6 @@ internal sealed partial class LockGraph
     /// ones that changed since this call last merged); every entry of <paramref name="into"/> that
     /// changes is appended to <paramref name="changedLog"/>.
     /// </remarks>
-    [MethodImpl(Jit.Optimized)]
     private bool Merge(
         ref Dictionary<LockRef, AcquiredVia>? into,
         Dictionary<LockRef, AcquiredVia>? from,
@@ -285,7 +281,6 @@ internal sealed partial class LockGraph
         return changed;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool MergeEntry(
         ref Dictionary<LockRef, AcquiredVia>? into,
         LockRef key,
@@ -344,7 +339,6 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>The entry's <c>this</c>-type constraint (or the override's type the call dispatched to) fits the call's receiver.</summary>
-    [MethodImpl(Jit.Optimized)]
     private static bool FitsReceiver(CallSite call, IMethodSymbol callee, AcquiredVia via)
     {
         INamedTypeSymbol? constraint = via.ThisType ?? DispatchedType(call, callee);
@@ -352,7 +346,6 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>For a virtual call resolved to an override below the receiver's static type: that override's type.</summary>
-    [MethodImpl(Jit.Optimized)]
     private static INamedTypeSymbol? DispatchedType(CallSite call, IMethodSymbol callee)
     {
         if (call.Target is null || SymbolEqualityComparer.Default.Equals(call.Target, callee) || callee.ContainingType is null)
@@ -366,19 +359,16 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>An object of static type <paramref name="receiver"/> can be a <paramref name="constraint"/>.</summary>
-    [MethodImpl(Jit.Optimized)]
     private static bool Compatible(INamedTypeSymbol constraint, ITypeSymbol receiver)
         => receiver is not INamedTypeSymbol named || named.TypeKind == TypeKind.Interface || constraint.TypeKind == TypeKind.Interface
             || DerivesFrom(constraint, named) || DerivesFrom(named, constraint);
 
     /// <summary><see cref="Compatible"/>, memoised: merges ask it for the same pairs of types again and again.</summary>
-    [MethodImpl(Jit.Optimized)]
     private bool CompatibleCached(INamedTypeSymbol constraint, ITypeSymbol receiver)
         => receiver is not INamedTypeSymbol named || named.TypeKind == TypeKind.Interface || constraint.TypeKind == TypeKind.Interface
             || DerivesFromCached(constraint, named) || DerivesFromCached(named, constraint);
 
     /// <summary><see cref="DerivesFrom"/>, memoised per pair of types.</summary>
-    [MethodImpl(Jit.Optimized)]
     private bool DerivesFromCached(INamedTypeSymbol type, INamedTypeSymbol baseType)
     {
         if (!_derives.TryGetValue((type, baseType), out bool result))
@@ -390,7 +380,6 @@ internal sealed partial class LockGraph
         return result;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
     {
         for (INamedTypeSymbol? t = type.OriginalDefinition; t is not null; t = t.BaseType?.OriginalDefinition)
@@ -405,7 +394,6 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>Strongly connected components, each emitted after every component it calls (iterative Tarjan).</summary>
-    [MethodImpl(Jit.Optimized)]
     private static List<List<int>> ComponentsCalleesFirst(List<int>[] successors)
     {
         int[] component = StronglyConnectedComponents(successors);
@@ -429,7 +417,6 @@ internal sealed partial class LockGraph
     /// Keys whose full transitive acquisition matters beyond the order graph: ranked locks (OL0002),
     /// non-reentrant locks held at a call (OL0006), locks held at a call on another instance (OL0003).
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private HashSet<LockKey> InterestingKeys()
     {
         var keys = new HashSet<LockKey>();
@@ -458,7 +445,6 @@ internal sealed partial class LockGraph
         return keys;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool IsMutex(Hold hold)
     {
         if (hold.Key.Kind == LockKeyKind.Local)
@@ -480,7 +466,6 @@ internal sealed partial class LockGraph
         return mutex;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private int? RankOf(LockKey key)
     {
         if (!_ranks.TryGetValue(key, out int? rank))
@@ -492,7 +477,6 @@ internal sealed partial class LockGraph
         return rank;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool HasMutex(ImmutableArray<Hold> held)
     {
         foreach (Hold hold in held)
@@ -507,7 +491,6 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>"A() → B() → C()" from a call in <paramref name="caller"/> to where <paramref name="lockRef"/> (in the callee's frame) is acquired.</summary>
-    [MethodImpl(Jit.Optimized)]
     private string DescribePath(IMethodSymbol caller, IMethodSymbol callee, LockRef lockRef, bool top = false)
     {
         Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired = top ? _topAcquired : _acquired;
@@ -530,7 +513,6 @@ internal sealed partial class LockGraph
         return builder.ToString();
     }
 
-    [MethodImpl(Jit.Optimized)]
     public static string Display(IMethodSymbol method)
     {
         switch (method.MethodKind)

@@ -63,7 +63,6 @@ internal sealed partial class LockGraph
 
     public IEnumerable<LocalFinding> FindingsFor(string ruleId) => _findings.Where(f => f.RuleId == ruleId);
 
-    [MethodImpl(Jit.Optimized)]
     private void Build()
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -100,7 +99,6 @@ internal sealed partial class LockGraph
     // ----------------------------------------------------------------------------------------
     // Helpers
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private void AddFinding(string ruleId, Location location, ImmutableArray<Location> additional, params object[] args)
     {
         if (!location.IsInSource)
@@ -133,7 +131,6 @@ internal sealed partial class LockGraph
     {
         public static readonly LocationComparer Instance = new();
 
-        [MethodImpl(Jit.Optimized)]
         public int Compare(Location? x, Location? y)
         {
             if (ReferenceEquals(x, y))

@@ -54,7 +54,6 @@ internal sealed class LockKey : IEquatable<LockKey>
 
     public string Display { get; }
 
-    [MethodImpl(Jit.Optimized)]
     public bool Equals(LockKey? other)
         => other is not null && other.Kind == Kind && other.Index == Index && SymbolEqualityComparer.Default.Equals(other.Symbol, Symbol);
 

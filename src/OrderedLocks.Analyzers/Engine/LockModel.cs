@@ -102,7 +102,6 @@ internal sealed class LockModel
     public ConcurrentBag<MethodSummary> Summaries { get; } = new();
 
     /// <summary>The model of <paramref name="compilation"/>, created (with its .editorconfig options) by whichever rule asks first.</summary>
-    [MethodImpl(Jit.Optimized)]
     public static LockModel For(Compilation compilation, AnalyzerConfigOptionsProvider? options = null)
         // The table may run its factory on several threads at once (every rule starts at the same
         // time) and keep one result: the factory only makes the Lazy, so the model is built once.
@@ -111,7 +110,6 @@ internal sealed class LockModel
     /// <summary>The .editorconfig options (user lock types, identity level).</summary>
     public AnalyzerSettings Settings { get; }
 
-    [MethodImpl(Jit.Optimized)]
     public BlockResult Summarize(OperationBlockAnalysisContext context)
     {
         ISymbol owner = context.OwningSymbol;
@@ -132,7 +130,6 @@ internal sealed class LockModel
     /// <summary>The symbol is declared by this compilation's source (its containing assembly is the one compiled).</summary>
     public bool IsInCompilation(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
 
-    [MethodImpl(Jit.Optimized)]
     private BlockResult Walk(ISymbol owner, ImmutableArray<IOperation> blocks)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -146,11 +143,9 @@ internal sealed class LockModel
         return result;
     }
 
-    [MethodImpl(Jit.Optimized)]
     public void AddBinding(ISymbol holder, IMethodSymbol target)
         => DelegateBindings.GetOrAdd(holder.OriginalDefinition, static _ => new ConcurrentBag<IMethodSymbol>()).Add(target);
 
-    [MethodImpl(Jit.Optimized)]
     public IReadOnlyCollection<IMethodSymbol> GetBindings(ISymbol holder)
         => DelegateBindings.TryGetValue(holder.OriginalDefinition, out ConcurrentBag<IMethodSymbol>? bag) ? bag : Array.Empty<IMethodSymbol>();
 
@@ -215,7 +210,6 @@ internal sealed class LockModel
     private const int MaxHolderChain = 256;
 
     /// <summary>Declared rank of a lock member: <c>[LockRank(n)]</c> or a constant non-zero <c>rank:</c> constructor argument.</summary>
-    [MethodImpl(Jit.Optimized)]
     public int? GetDeclaredRank(LockKey key)
     {
         if (key.Kind != LockKeyKind.Member)
@@ -240,7 +234,6 @@ internal sealed class LockModel
     }
 
     /// <summary>True unless the key is a SemaphoreSlim that is not created with an initial count of one.</summary>
-    [MethodImpl(Jit.Optimized)]
     public bool IsMutex(Hold hold)
     {
         if (hold.Key.Kind == LockKeyKind.Local)

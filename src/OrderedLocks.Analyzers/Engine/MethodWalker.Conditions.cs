@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -14,7 +13,6 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Releases and condition uses
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private bool TryRelease(IInvocationOperation invocation, ref ImmutableArray<Hold> state)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -78,7 +76,6 @@ internal sealed partial class MethodWalker
     /// monitor is handed over from <c>next</c> to <c>last</c>. A body that also exits <c>next</c>
     /// itself is not handing it over (each box is released in its own iteration).
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private bool IsHandOverHand(IOperation target, IOperation use)
     {
         if (Unwrap(target) is not ILocalReferenceOperation { Local: { } last })
@@ -129,7 +126,6 @@ internal sealed partial class MethodWalker
         return false;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static int LastIndex(ImmutableArray<Hold> state, Func<Hold, bool> predicate)
     {
         for (int i = state.Length - 1; i >= 0; i--)
@@ -143,7 +139,6 @@ internal sealed partial class MethodWalker
         return -1;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool TryConditionUse(IInvocationOperation invocation, ImmutableArray<Hold> state)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -213,7 +208,6 @@ internal sealed partial class MethodWalker
     /// wait itself (or a discard). Code that consumes the result (asserts it, branches on it, returns
     /// it) is deciding what a wake-up means and is left alone.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private static bool ResultDiscarded(IOperation invocation)
     {
         if (invocation is IInvocationOperation { TargetMethod.Name: "WaitAsync" } && Parent(invocation) is not IAwaitOperation)
@@ -237,7 +231,6 @@ internal sealed partial class MethodWalker
         };
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static IOperation? Parent(IOperation operation)
     {
         IOperation? parent = operation.Parent;
@@ -255,7 +248,6 @@ internal sealed partial class MethodWalker
     /// does not itself notify (a loop that notifies and waits in turn is a hand-off, not a predicate loop).
     /// Counting for loops and foreach loops are not predicate loops.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private static bool IsInPredicateLoop(IOperation operation)
     {
         for (IOperation? parent = operation.Parent; parent is not null; parent = parent.Parent)
@@ -293,7 +285,6 @@ internal sealed partial class MethodWalker
         return false;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static bool IsCountingCondition(IForLoopOperation forLoop)
     {
         var loopLocals = new HashSet<ILocalSymbol>(forLoop.Locals, SymbolEqualityComparer.Default);
@@ -314,7 +305,6 @@ internal sealed partial class MethodWalker
         return !usesOther;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static bool HasGuardedExit(IOperation body)
     {
         foreach (IOperation node in body.DescendantsAndSelf())
@@ -329,7 +319,6 @@ internal sealed partial class MethodWalker
         return false;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static bool Notifies(IOperation body)
         => body.DescendantsAndSelf().Any(n => n is IInvocationOperation { TargetMethod.Name: "Pulse" or "PulseAll" or "Notify" or "NotifyAll" });
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -26,7 +25,6 @@ internal sealed partial class MethodWalker
     };
 
     /// <summary><c>_queue.Enqueue((item, callback))</c>: every delegate in the arguments (tuple elements included) binds to the collection member.</summary>
-    [MethodImpl(Jit.Optimized)]
     private void RecordContainerPut(IInvocationOperation invocation)
     {
         if (!s_puts.Contains(invocation.TargetMethod.Name) || ContainerHolder(invocation.Instance) is not { } container)
@@ -47,7 +45,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary><c>_queue.TryDequeue(out var work)</c>: the out locals read from the collection member.</summary>
-    [MethodImpl(Jit.Optimized)]
     private void RecordContainerTakeOut(IInvocationOperation invocation)
     {
         if (!s_takes.Contains(invocation.TargetMethod.Name) || ContainerHolder(invocation.Instance) is not { } container)
@@ -65,7 +62,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>A local initialised or assigned from a collection member: <c>var work = _queue.Dequeue();</c>, <c>var h = _handlers[i];</c>.</summary>
-    [MethodImpl(Jit.Optimized)]
     private void RecordContainerTake(ILocalSymbol local, IOperation value)
     {
         if (MayHoldDelegate(local.Type) && TakenFrom(value) is { } container)
@@ -75,7 +71,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary><c>foreach (var h in _handlers)</c> and <c>foreach (var (item, done) in _pending)</c>.</summary>
-    [MethodImpl(Jit.Optimized)]
     private void RecordContainerLoop(IForEachLoopOperation forEach)
     {
         if (ContainerHolder(forEach.Collection) is not { } container)
@@ -93,7 +88,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary><c>var (item, done) = _queue.Dequeue();</c> or <c>(item, done) = work;</c>: each local reads from the value's holder.</summary>
-    [MethodImpl(Jit.Optimized)]
     private void RecordDeconstruction(IDeconstructionAssignmentOperation deconstruction)
     {
         ISymbol? source = TakenFrom(deconstruction.Value) ?? DelegateHolder(deconstruction.Value);

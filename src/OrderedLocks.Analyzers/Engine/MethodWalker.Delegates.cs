@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -14,7 +13,6 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Calls, delegates, declarations
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private void AddCall(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> state, Location location, CallReceiver receiver = CallReceiver.Other,
         IOperation? instance = null, ImmutableArray<IArgumentOperation> arguments = default, bool constructor = false)
     {
@@ -93,7 +91,6 @@ internal sealed partial class MethodWalker
         });
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void RecordPropertyAccess(IPropertyReferenceOperation property, ImmutableArray<Hold> state)
     {
         bool isWrite = property.Parent is IAssignmentOperation assignment && ReferenceEquals(assignment.Target, property);
@@ -111,7 +108,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void RecordInitializer(IOperation initializer, ISymbol owner)
     {
         IOperation? value = initializer switch
@@ -139,7 +135,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void RecordAssignment(IOperation target, IOperation value)
     {
         switch (Unwrap(target))
@@ -165,7 +160,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void RecordLocal(ILocalSymbol local, IOperation value)
     {
         IOperation unwrapped = Unwrap(value);
@@ -189,7 +183,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>Records what a field or property is created as: semaphore counts, ranks, condition locks, delegates.</summary>
-    [MethodImpl(Jit.Optimized)]
     private void RecordDeclaration(ISymbol member, IOperation value)
     {
         IOperation unwrapped = Unwrap(value);
@@ -222,7 +215,6 @@ internal sealed partial class MethodWalker
         Bind(member, value);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void Bind(ISymbol holder, IOperation? value)
     {
         if (value is null || holder is not (IFieldSymbol or IPropertySymbol or IEventSymbol or ILocalSymbol or IParameterSymbol))
@@ -250,7 +242,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>The holders a delegate value is read from (<c>_a</c>, <c>cb ?? _b</c>, <c>x ? _a : _b</c>, <c>_a + _b</c>).</summary>
-    [MethodImpl(Jit.Optimized)]
     private IEnumerable<ISymbol> DelegateSources(IOperation value, int depth)
     {
         foreach ((IOperation leaf, _) in DelegateLeaves(value, depth, throughChoices: true))
@@ -264,7 +255,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>The methods and lambdas a delegate value holds as far as the walk has seen (the graph adds the rest through <see cref="DelegateSources"/>).</summary>
-    [MethodImpl(Jit.Optimized)]
     private IEnumerable<IMethodSymbol> DelegateTargets(IOperation value, int depth)
     {
         foreach ((IOperation leaf, int leafDepth) in DelegateLeaves(value, depth, throughChoices: false))
@@ -324,7 +314,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void RecordDelegateArguments(IInvocationOperation invocation)
     {
         foreach (IArgumentOperation argument in invocation.Arguments)
@@ -353,7 +342,6 @@ internal sealed partial class MethodWalker
         => Unwrap(value) is IAnonymousFunctionOperation or IMethodReferenceOperation or IDelegateCreationOperation
             || Unwrap(value).Type?.TypeKind == TypeKind.Delegate;
 
-    [MethodImpl(Jit.Optimized)]
     private ISymbol? DelegateHolder(IOperation? receiver)
     {
         if (receiver is null)
@@ -384,7 +372,6 @@ internal sealed partial class MethodWalker
         };
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static ISymbol? DeclaredLocalOf(IOperation invocation)
     {
         IOperation? parent = invocation.Parent;

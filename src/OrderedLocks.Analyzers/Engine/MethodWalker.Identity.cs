@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -12,7 +11,6 @@ namespace OrderedLocks.Analyzers.Engine;
 internal sealed partial class MethodWalker
 {
     /// <summary>Records an acquisition of the lock <paramref name="lockExpression"/> refers to; null when it has no compile-time identity.</summary>
-    [MethodImpl(Jit.Optimized)]
     private Hold? Acquire(IOperation lockExpression, HoldKind kind, Location location, object? owner, ISymbol? scopeLocal, bool isTry, bool isSet, ImmutableArray<Hold> held)
     {
         if (!TryResolveLock(lockExpression, 0, out LockKey? key, out string instance, out bool onThis, out AccessPath path))
@@ -56,7 +54,6 @@ internal sealed partial class MethodWalker
         return hold;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool TryResolveLock(IOperation expression, int depth, out LockKey? key, out string instance, out bool onThis)
         => TryResolveLock(expression, depth, out key, out instance, out onThis, out _);
 
@@ -66,7 +63,6 @@ internal sealed partial class MethodWalker
     /// object it belongs to (<paramref name="path"/>). Parameters and untraced locals get method-local
     /// keys (condition rules only).
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private bool TryResolveLock(IOperation expression, int depth, out LockKey? key, out string instance, out bool onThis, out AccessPath path)
     {
         key = null;
@@ -136,7 +132,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>A field or property lock, with property and readonly-field aliases resolved (<c>object SyncObject => _sync;</c> is <c>_sync</c>).</summary>
-    [MethodImpl(Jit.Optimized)]
     private bool ResolveMember(ISymbol member, IOperation? receiver, int depth, out LockKey? key, out string instance, out bool onThis, out AccessPath path)
     {
         for (int hops = 0; hops < MaxAliasDepth && _model.Aliases.Of(member) is { } target; hops++)
@@ -157,7 +152,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>The access path of the object <paramref name="receiver"/> denotes (null receiver: this).</summary>
-    [MethodImpl(Jit.Optimized)]
     private AccessPath PathOf(IOperation? receiver, int depth)
     {
         if (receiver is null)
@@ -203,7 +197,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private AccessPath MemberPath(ISymbol member, IOperation? receiver, int depth)
     {
         for (int hops = 0; hops < MaxAliasDepth && _model.Aliases.Of(member) is { } target; hops++)
@@ -240,7 +233,6 @@ internal sealed partial class MethodWalker
     /// class that locks <c>this</c>: that class's <c>this</c> lock (the same key a call on the object
     /// into the class's <c>lock (this)</c> gives). Null: the lock stays method-local.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private LockKey? SelfLockingKey(ITypeSymbol? type)
         => SelfLockingTypes.For(_model.Compilation).For(type) is { } owner ? new LockKey(owner, LockKeyKind.This) : null;
 
@@ -248,7 +240,6 @@ internal sealed partial class MethodWalker
     /// For <c>Interlocked.Exchange(ref f, v)</c>, <c>Interlocked.CompareExchange(ref f, v, c)</c> and
     /// <c>Volatile.Read(ref f)</c>: the field or property reference <c>f</c>, whose (previous) value the call returns.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private static IOperation? ExchangedMember(IInvocationOperation call)
     {
         IMethodSymbol method = call.TargetMethod;
@@ -263,7 +254,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>The call's location; a call through <c>?.</c> is located at the whole conditional access.</summary>
-    [MethodImpl(Jit.Optimized)]
     private Location CallLocation(IInvocationOperation invocation)
     {
         if (invocation.Instance is not null && Unwrap(invocation.Instance) is IConditionalAccessInstanceOperation && _conditionalAccesses.Count > 0)
@@ -274,7 +264,6 @@ internal sealed partial class MethodWalker
         return invocation.Syntax.GetLocation();
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static CallReceiver ReceiverKindOf(IOperation? receiver)
         => receiver is null ? CallReceiver.This : Unwrap(receiver) switch
         {
@@ -284,7 +273,6 @@ internal sealed partial class MethodWalker
             _ => CallReceiver.Other,
         };
 
-    [MethodImpl(Jit.Optimized)]
     private static bool IsThisReceiver(IOperation? receiver)
         => receiver is null || Unwrap(receiver) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
 }

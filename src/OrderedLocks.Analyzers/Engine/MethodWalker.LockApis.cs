@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -50,12 +49,10 @@ internal sealed partial class MethodWalker
 
         public ISymbol? ScopeLocal { get; }
 
-        [MethodImpl(Jit.Optimized)]
         public Location Location(IOperation lockExpression)
             => Locks.Length > 1 ? lockExpression.Syntax.GetLocation() : Invocation.Syntax.GetLocation();
     }
 
-    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? ClassifyAcquisition(IOperation expression)
     {
         expression = Unwrap(expression);
@@ -69,7 +66,6 @@ internal sealed partial class MethodWalker
         return expression is IInvocationOperation invocation ? ClassifyInvocation(invocation, awaited) : null;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? ClassifyInvocation(IInvocationOperation invocation, bool awaited)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -195,7 +191,6 @@ internal sealed partial class MethodWalker
     /// awaited) and takes ordered locks as arguments — <c>using (await Enter(lockObject, async))</c> —
     /// acquires those locks.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? ScopeReturningHelper(IInvocationOperation invocation, bool awaited)
     {
         ITypeSymbol? result = invocation.TargetMethod.ReturnType;
@@ -221,11 +216,9 @@ internal sealed partial class MethodWalker
         return locks.IsEmpty ? null : new AcquisitionInfo(invocation, AcquireShape.Scoped, awaited ? HoldKind.OrderedAsync : HoldKind.OrderedSync, false, locks, null);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool IsOrderedStaticSet(IMethodSymbol method)
         => method.IsStatic && method.Name is "AcquireAll" or "AcquireAllAsync" && _types.IsOrderedLockType(method.ContainingType);
 
-    [MethodImpl(Jit.Optimized)]
     private static bool IsCollectionExpressionArgument(IArgumentOperation argument)
     {
         if (argument.Parameter?.Type is not (IArrayTypeSymbol or INamedTypeSymbol { Name: "ReadOnlySpan" or "Span" }))
@@ -237,7 +230,6 @@ internal sealed partial class MethodWalker
         return kind == OperationKind.None || kind.ToString() == "CollectionExpression";
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static ImmutableArray<IOperation> SetArguments(IInvocationOperation invocation)
     {
         ImmutableArray<IOperation>.Builder builder = ImmutableArray.CreateBuilder<IOperation>();
@@ -271,7 +263,6 @@ internal sealed partial class MethodWalker
     /// Locks of well-known libraries, recognised by type and method (never by a method name alone):
     /// Nito.AsyncEx, NeoSmart.AsyncLock, DotNext.Threading, Microsoft.VisualStudio.Threading.
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? LibraryLock(IInvocationOperation invocation, bool awaited)
     {
         IMethodSymbol method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
@@ -306,7 +297,6 @@ internal sealed partial class MethodWalker
     /// <c>orderedlocks.lock_name_heuristic = true</c>, also the old name shape on any type
     /// (<c>using (await x.LockAsync())</c>, <c>Acquire</c>, <c>Enter</c>, ...).
     /// </summary>
-    [MethodImpl(Jit.Optimized)]
     private AcquisitionInfo? ConfiguredOrHeuristicLock(IInvocationOperation invocation, bool awaited)
     {
         if (invocation.Instance is null && !invocation.TargetMethod.IsExtensionMethod)
@@ -356,7 +346,6 @@ internal sealed partial class MethodWalker
         return new AcquisitionInfo(invocation, AcquireShape.Scoped, reentrant ? HoldKind.ReentrantAsyncLock : HoldKind.AsyncLock, false, ImmutableArray.Create(receiver), null);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitAcquisitionOperands(AcquisitionInfo acquisition, ImmutableArray<Hold> state)
     {
         // Receivers and arguments are evaluated before the lock is taken.

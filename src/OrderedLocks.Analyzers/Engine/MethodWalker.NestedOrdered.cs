@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -14,7 +13,6 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Nested ordered acquisitions (OL0004 candidates)
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private static IUsingOperation? SingleInnerUsing(IOperation body)
     {
         if (body is IUsingOperation direct)
@@ -25,7 +23,6 @@ internal sealed partial class MethodWalker
         return body is IBlockOperation { Operations.Length: 1 } block && block.Operations[0] is IUsingOperation inner ? inner : null;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private Hold? SingleAcquisitionOf(IVariableDeclarationGroupOperation group)
     {
         if (group.Declarations.Length != 1 || group.Declarations[0].Declarators.Length != 1)
@@ -36,7 +33,6 @@ internal sealed partial class MethodWalker
         return PeekOrderedAcquisitionValue(group.Declarations[0].Declarators[0].Initializer?.Value);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private Hold? PeekOrderedAcquisition(IOperation resource)
     {
         if (resource is IVariableDeclarationGroupOperation group)
@@ -47,7 +43,6 @@ internal sealed partial class MethodWalker
         return PeekOrderedAcquisitionValue(resource);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private Hold? PeekOrderedAcquisitionValue(IOperation? value)
     {
         if (value is null || ClassifyAcquisition(value) is not { Shape: AcquireShape.Scoped, Locks.Length: 1 } acquisition
@@ -62,7 +57,6 @@ internal sealed partial class MethodWalker
             : null;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private void CheckNestedOrdered(Hold? outer, Hold? inner, ImmutableArray<Hold> state, IOperation innerOperation)
     {
         if (outer is null || inner is null || outer.Key.Equals(inner.Key)

@@ -42,7 +42,6 @@ internal sealed partial class MethodWalker
         _current = root;
     }
 
-    [MethodImpl(Jit.Optimized)]
     public static BlockResult Walk(LockModel model, ISymbol owner, ImmutableArray<IOperation> blocks)
     {
         IMethodSymbol? method = owner as IMethodSymbol;
@@ -66,11 +65,9 @@ internal sealed partial class MethodWalker
         return new BlockResult(walker._summaries.ToImmutableArray(), walker._findings.ToImmutableArray());
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static IMethodSymbol DummyMethod(LockModel model)
         => model.Compilation.GetSpecialType(SpecialType.System_Object).GetMembers(".ctor").OfType<IMethodSymbol>().First();
 
-    [MethodImpl(Jit.Optimized)]
     private void WalkRoot(ISymbol owner, IMethodSymbol? method, ImmutableArray<IOperation> blocks)
     {
         ImmutableArray<Hold> state = ImmutableArray<Hold>.Empty;
@@ -94,7 +91,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private bool IsSynchronized(IMethodSymbol method)
     {
         foreach (AttributeData attribute in method.GetAttributes())
@@ -114,7 +110,6 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Traversal
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> Visit(IOperation? operation, ImmutableArray<Hold> state)
     {
         if (operation is null || state.IsDefault)
@@ -216,7 +211,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitChildren(IOperation operation, ImmutableArray<Hold> state)
     {
         foreach (IOperation child in operation.ChildOperations)
@@ -239,7 +233,6 @@ internal sealed partial class MethodWalker
     /// (<c>Assert.Throws(() => cond.Wait())</c>, <c>list.ForEach(...)</c>) usually runs right there,
     /// so the condition rules accept them rather than report a wait the caller does guard.
     /// </param>
-    [MethodImpl(Jit.Optimized)]
     private void WalkNested(IMethodSymbol? symbol, IOperation? body, ImmutableArray<Hold> creationHolds = default)
     {
         if (symbol is null || body is null)
@@ -263,7 +256,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitBlock(IBlockOperation block, ImmutableArray<Hold> state)
     {
         _blocks.Push(block);
@@ -293,7 +285,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitLock(ILockOperation lockOperation, ImmutableArray<Hold> state)
     {
         state = Visit(lockOperation.LockedValue, state);
@@ -304,7 +295,6 @@ internal sealed partial class MethodWalker
         return after.IsDefault ? after : after.RemoveAll(h => ReferenceEquals(h.Owner, lockOperation));
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitUsing(IUsingOperation usingOperation, ImmutableArray<Hold> state)
     {
         IOperation resource = usingOperation.Resources;
@@ -352,7 +342,6 @@ internal sealed partial class MethodWalker
             || (releasedLocal is not null && SymbolEqualityComparer.Default.Equals(h.ScopeLocal, releasedLocal)));
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitUsingDeclaration(IUsingDeclarationOperation usingDeclaration, ImmutableArray<Hold> state)
     {
         object? owner = _blocks.Count > 0 ? _blocks.Peek() : usingDeclaration;
@@ -369,7 +358,6 @@ internal sealed partial class MethodWalker
     }
 
     /// <summary>Visits a using resource; when it is a scoped acquisition, records it and returns its holds in <paramref name="holds"/>.</summary>
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitScopedResource(IOperation? value, object owner, ISymbol? local, ImmutableArray<Hold> state, List<Hold> holds)
     {
         if (value is null)
@@ -400,7 +388,6 @@ internal sealed partial class MethodWalker
         return Visit(value, state);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitTry(ITryOperation tryOperation, ImmutableArray<Hold> state)
     {
         ImmutableArray<Hold> afterBody = Visit(tryOperation.Body, state);
@@ -420,7 +407,6 @@ internal sealed partial class MethodWalker
         return merged.IsDefault ? default : afterFinally;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitConditional(IConditionalOperation conditional, ImmutableArray<Hold> state)
     {
         IOperation condition = conditional.Condition;
@@ -472,7 +458,6 @@ internal sealed partial class MethodWalker
         return Meet(afterTrue, afterFalse);
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitLoop(ILoopOperation loop, ImmutableArray<Hold> state)
     {
         ImmutableArray<Hold> entry = state;
@@ -514,7 +499,6 @@ internal sealed partial class MethodWalker
         return state.IsDefault ? entry : state;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitSwitch(ISwitchOperation switchOperation, ImmutableArray<Hold> state)
     {
         state = Visit(switchOperation.Value, state);
@@ -549,7 +533,6 @@ internal sealed partial class MethodWalker
         return hasDefault && !result.IsDefault ? Meet(result, state) : state;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitAwait(IAwaitOperation awaitOperation, ImmutableArray<Hold> state)
     {
         state = Unwrap(awaitOperation.Operation) is IInvocationOperation invocation
@@ -577,7 +560,6 @@ internal sealed partial class MethodWalker
         return state;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<Hold> VisitInvocation(IInvocationOperation invocation, ImmutableArray<Hold> state, bool awaited)
     {
         IMethodSymbol method = invocation.TargetMethod;
@@ -644,7 +626,6 @@ internal sealed partial class MethodWalker
     // ----------------------------------------------------------------------------------------
     // Helpers
     // ----------------------------------------------------------------------------------------
-    [MethodImpl(Jit.Optimized)]
     private static IOperation Unwrap(IOperation operation)
     {
         while (true)
@@ -663,7 +644,6 @@ internal sealed partial class MethodWalker
         }
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static ImmutableArray<Hold> Meet(ImmutableArray<Hold> a, ImmutableArray<Hold> b)
     {
         if (a.IsDefault)

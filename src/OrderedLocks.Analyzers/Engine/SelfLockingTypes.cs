@@ -72,12 +72,10 @@ internal sealed class SelfLockingTypes
     }
 
     /// <summary>The classes of <paramref name="compilation"/> that lock <c>this</c>, read once (the table's factory may run on several threads: it only makes the Lazy).</summary>
-    [MethodImpl(Jit.Optimized)]
     public static SelfLockingTypes For(Compilation compilation)
         => s_cache.GetValue(compilation, static c => new System.Lazy<SelfLockingTypes>(() => new SelfLockingTypes(c), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>The one self-locking class an object of static type <paramref name="type"/> can be an instance of; null when none or several.</summary>
-    [MethodImpl(Jit.Optimized)]
     public INamedTypeSymbol? For(ITypeSymbol? type)
     {
         if (type is not INamedTypeSymbol named || named.SpecialType != SpecialType.None || _types.IsEmpty
@@ -116,7 +114,6 @@ internal sealed class SelfLockingTypes
     }
 
     /// <summary>An object of static type <paramref name="type"/> can be a <paramref name="candidate"/> (or a subclass of it).</summary>
-    [MethodImpl(Jit.Optimized)]
     private static bool Fits(INamedTypeSymbol candidate, INamedTypeSymbol type)
     {
         if (DerivesFrom(candidate, type) || DerivesFrom(type, candidate))
@@ -143,7 +140,6 @@ internal sealed class SelfLockingTypes
         return false;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
     {
         for (INamedTypeSymbol? t = type.OriginalDefinition; t is not null; t = t.BaseType?.OriginalDefinition)

@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis.Text;
-using System.Runtime.CompilerServices;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -9,7 +8,6 @@ internal static class SourceWords
     private const int ChunkSize = 4096;
 
     /// <summary>True when <paramref name="word"/> occurs in <paramref name="text"/> (within <paramref name="span"/>) not as part of a longer identifier.</summary>
-    [MethodImpl(Jit.Optimized)]
     public static bool Contains(SourceText text, string word, TextSpan? span = null)
     {
         TextSpan range = span ?? new TextSpan(0, text.Length);
@@ -33,7 +31,6 @@ internal static class SourceWords
         return false;
     }
 
-    [MethodImpl(Jit.Optimized)]
     private static int IndexOfWord(char[] buffer, int count, string word)
     {
         for (int i = 0; i + word.Length <= count; i++)
