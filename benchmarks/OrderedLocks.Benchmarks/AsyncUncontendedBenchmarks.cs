@@ -117,6 +117,21 @@ public class AsyncUncontendedBenchmarks
         }
     }
 
+    // The floor of a tracked asynchronous hold that has its own identity: the row above plus the
+    // smallest record that can name the hold (its lock, the hold it was taken under, its token:
+    // two references and an int, 40 B on x64). A hold needs one: a task forked during the hold
+    // keeps the chain it captured, so a record reused by a later hold of the same lock would show
+    // that later hold to the fork as its parent's (docs/held-lock-tracking.md, "Holds go stale
+    // by themselves": a record is valid while its lock carries the record's token).
+    [Benchmark(Description = "(floor) Off + one AsyncLocal write of a new hold record")]
+    public async Task OffPlusAsyncLocalRecord()
+    {
+        using (await _floor.AcquireAsync())
+        {
+            s_local.Value = new HoldRecord(_floor, s_local.Value, 1);
+        }
+    }
+
     // Not a lock: the runtime's price of one AsyncLocal write (a new ExecutionContext and value
     // map), which recording a hold in the async flow cannot avoid. Writing null back afterwards
     // is free (the context becomes empty again).
@@ -125,5 +140,14 @@ public class AsyncUncontendedBenchmarks
     {
         s_local.Value = s_value;
         s_local.Value = null;
+    }
+
+    private sealed class HoldRecord(object lockObject, object? parent, int token)
+    {
+        public object Lock { get; } = lockObject;
+
+        public object? Parent { get; } = parent;
+
+        public int Token { get; } = token;
     }
 }

@@ -47,8 +47,8 @@ public sealed partial class OrderedLock
     /// </exception>
     public static LockSetScope AcquireAll(params ReadOnlySpan<OrderedLockBase> locks)
     {
-        // The commonest set first, returned by value: the scope is built in the caller's frame
-        // (a write through an out parameter costs a checked GC write barrier per reference).
+        // The commonest set first, before AcquireAllCore's frame (it zeroes a stack buffer for
+        // the sort on entry); returned by value, so the scope is built in the caller's frame.
         if (locks.Length == 2 && locks[0] is OrderedLock x && locks[1] is OrderedLock y)
         {
             LockSetScope pair = TryAcquirePairFast(x, y);
