@@ -25,8 +25,8 @@ namespace OrderedLocks.Checking;
 /// first and then searched back from the target (breadth-first over the live nodes reachable
 /// from it); no global gate is taken. Each table is linearizable (its own short internal lock),
 /// so of two or more edges added concurrently that close a cycle, the search of the last one
-/// published sees all the others: a cycle is never missed, though it may be reported by more
-/// than one of the threads closing it. An edge is used by the fast path only once its own search
+/// published sees all the others: a cycle is never missed, and it is reported once, by that
+/// search (the earlier edges' searches leave it to the later one). An edge is used by the fast path only once its own search
 /// found no cycle (it is then <em>confirmed</em>); with <see cref="LockViolationAction.Throw"/>
 /// an edge whose search found a cycle is removed again, so the same bad acquisition fails every
 /// time.</para>
@@ -118,9 +118,9 @@ internal static class LockOrderGraph
         List<PathStep>? pathBack = FindPath(target, source, epoch);
         if (pathBack is not null && added && pathBack.Exists(step => step.Edge.IsLaterThan(sequence)))
         {
-            // The cycle runs through an edge published after this one and not yet decided: its
-            // own search sees this edge and reports the cycle (or finds it broken because an edge
-            // of it was rejected). One report per cycle, as with a global gate.
+            // The cycle runs through an edge published after this one: its own search sees this
+            // edge and reports the cycle, or has already (or finds it broken because an edge of
+            // it was rejected). One report per cycle, as with a global gate.
             pathBack = null;
         }
 
@@ -415,15 +415,14 @@ internal sealed class LockGraphEdge
 
     internal void Confirm() => _confirmed = true;
 
-    // Whether this edge is undecided and its search starts after the one numbered `sequence`
-    // (an edge without a number yet takes it later, so it is later).
+    // Whether this edge's search starts after the one numbered `sequence` (an edge without a
+    // number yet takes it later, so it is later). Decided or not: that search begins after the
+    // earlier edge was published, so it sees the cycle through it and reports it (or, under
+    // Throw, rejects its own edge), and the earlier edge need not report it as well. Counting
+    // only undecided edges reported a cycle twice when the later search had already reported
+    // it and kept its edge (Report).
     internal bool IsLaterThan(long sequence)
     {
-        if (_confirmed)
-        {
-            return false;
-        }
-
         long own = Sequence;
         return own == 0 || own > sequence;
     }
