@@ -140,8 +140,15 @@ public sealed class OrderedCondition
                 break;
             }
 
-            Wait(remaining == Timeout.Infinite ? null : TimeSpan.FromMilliseconds(remaining));
+            bool notified = Wait(remaining == Timeout.Infinite ? null : TimeSpan.FromMilliseconds(remaining));
             result = predicate();
+            if (!notified)
+            {
+                // The wait used up the time left: this evaluation is the last. (Looping would wait
+                // again for the millisecond a timer can fire early by this clock, and evaluate the
+                // predicate once more than a timed-out wait_for does.)
+                break;
+            }
         }
 
         return result;
@@ -238,8 +245,12 @@ public sealed class OrderedCondition
                 break;
             }
 
-            await WaitAsync(remaining == Timeout.Infinite ? null : TimeSpan.FromMilliseconds(remaining), cancellationToken).ConfigureAwait(false);
+            bool notified = await WaitAsync(remaining == Timeout.Infinite ? null : TimeSpan.FromMilliseconds(remaining), cancellationToken).ConfigureAwait(false);
             result = predicate();
+            if (!notified)
+            {
+                break; // the time left is used up (see WaitFor)
+            }
         }
 
         return result;
