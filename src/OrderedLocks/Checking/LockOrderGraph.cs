@@ -25,8 +25,8 @@ namespace OrderedLocks.Checking;
 /// first and then searched back from the target (breadth-first over the live nodes reachable
 /// from it); no global gate is taken. Each table is linearizable (its own short internal lock),
 /// so of two or more edges added concurrently that close a cycle, the search of the last one
-/// published sees all the others: a cycle is never missed, and it is reported once, by that
-/// search (the earlier edges' searches leave it to the later one). An edge is used by the fast path only once its own search
+/// published sees all the others: a cycle is never missed, and it is reported once (an earlier
+/// edge's search leaves it to a later one that has not decided yet or has reported it). An edge is used by the fast path only once its own search
 /// found no cycle (it is then <em>confirmed</em>); with <see cref="LockViolationAction.Throw"/>
 /// an edge whose search found a cycle is removed again, so the same bad acquisition fails every
 /// time.</para>
@@ -118,9 +118,10 @@ internal static class LockOrderGraph
         List<PathStep>? pathBack = FindPath(target, source, epoch);
         if (pathBack is not null && added && pathBack.Exists(step => step.Edge.IsLaterThan(sequence)))
         {
-            // The cycle runs through an edge published after this one: its own search sees this
-            // edge and reports the cycle, or has already (or finds it broken because an edge of
-            // it was rejected). One report per cycle, as with a global gate.
+            // The cycle runs through an edge published after this one that is undecided (its own
+            // search sees this edge and reports the cycle, or finds it broken because an edge of
+            // it was rejected) or has already reported it. One report per cycle, as with a
+            // global gate.
             pathBack = null;
         }
 
@@ -138,7 +139,7 @@ internal static class LockOrderGraph
         {
             if (LockOrderPolicy.s_action == LockViolationAction.Report)
             {
-                Confirm(source, target, edge); // kept, so the same acquisition is reported once
+                Confirm(source, target, edge, reported: true); // kept, so the same acquisition is reported once
             }
             else
             {
@@ -149,9 +150,17 @@ internal static class LockOrderGraph
         return BuildViolation(source, edge, pathBack, alsoHeld);
     }
 
-    private static void Confirm(LockGraphNode source, LockGraphNode target, LockGraphEdge edge)
+    private static void Confirm(LockGraphNode source, LockGraphNode target, LockGraphEdge edge, bool reported = false)
     {
-        edge.Confirm();
+        if (reported)
+        {
+            edge.ConfirmReported();
+        }
+        else
+        {
+            edge.Confirm();
+        }
+
         Interlocked.Increment(ref s_edgeCount);
         source.Remember(target);
         s_sources.AddOrUpdate(source, null);
@@ -383,6 +392,7 @@ internal sealed class LockGraphNode
 internal sealed class LockGraphEdge
 {
     private volatile bool _confirmed;
+    private volatile bool _reportedCycle;
     private long _sequence;
 
     internal LockGraphEdge(LockDescription from, LockDescription to, int threadId, StackTrace firstSeen)
@@ -415,14 +425,31 @@ internal sealed class LockGraphEdge
 
     internal void Confirm() => _confirmed = true;
 
-    // Whether this edge's search starts after the one numbered `sequence` (an edge without a
-    // number yet takes it later, so it is later). Decided or not: that search begins after the
-    // earlier edge was published, so it sees the cycle through it and reports it (or, under
-    // Throw, rejects its own edge), and the earlier edge need not report it as well. Counting
-    // only undecided edges reported a cycle twice when the later search had already reported
-    // it and kept its edge (Report).
+    // Report mode keeps an edge whose search found a cycle: it is confirmed as reported (the flag
+    // is written before the confirmation, so whoever sees the one sees the other).
+    internal void ConfirmReported()
+    {
+        _reportedCycle = true;
+        _confirmed = true;
+    }
+
+    // Whether this edge leaves the report of a cycle through it and an edge numbered `sequence`
+    // to its own search:
+    // - undecided, and its search starts later (an edge without a number yet takes it later, so
+    //   it is later): that search sees the earlier edge and decides;
+    // - decided after reporting a cycle (Report keeps the edge), numbered later: its search saw
+    //   the earlier edge, and the inconsistency is reported already;
+    // - decided without a cycle: no. Its number may have been taken before the earlier edge's
+    //   and stored after it looked, so it may not have seen the earlier edge; the earlier search
+    //   must report. (Counting this case as later missed cycles: Coyote's learned-nested and
+    //   three-cycle campaigns caught it.)
     internal bool IsLaterThan(long sequence)
     {
+        if (_confirmed)
+        {
+            return _reportedCycle && Sequence > sequence;
+        }
+
         long own = Sequence;
         return own == 0 || own > sequence;
     }
