@@ -45,21 +45,8 @@ public sealed partial class OrderedLock
     /// The set cannot be taken in order from what the current thread and flow already hold, or a
     /// non-reentrant lock of the set is already held. Raised before anything is acquired.
     /// </exception>
-    public static LockSetScope AcquireAll(params ReadOnlySpan<OrderedLockBase> locks)
-    {
-        // The commonest set first, before AcquireAllCore's frame (it zeroes a stack buffer for
-        // the sort on entry); returned by value, so the scope is built in the caller's frame.
-        if (locks.Length == 2 && locks[0] is OrderedLock x && locks[1] is OrderedLock y)
-        {
-            LockSetScope pair = TryAcquirePairFast(x, y);
-            if (pair.Count != 0)
-            {
-                return pair;
-            }
-        }
-
-        return AcquireAllCore(locks, nameof(locks), Timeout.Infinite, CancellationToken.None);
-    }
+    public static LockSetScope AcquireAll(params ReadOnlySpan<OrderedLockBase> locks) =>
+        AcquireAllCore(locks, nameof(locks), Timeout.Infinite, CancellationToken.None);
 
     /// <summary>Acquires every lock of <paramref name="locks"/> in the global order, or is cancelled.</summary>
     /// <param name="cancellationToken">Cancels the wait; whatever was taken is released.</param>
@@ -184,6 +171,9 @@ public sealed partial class OrderedLock
     // The synchronous set: returns the scope by value (built in the caller's frame: a write
     // through an out parameter costs a checked GC write barrier per reference), with Count 0 when
     // the timeout ran out (nothing is then held). Sets are never empty, so Count 0 means failure.
+    // Inlined into the public entries, so the commonest set is tried before AcquireSet's frame
+    // (which zeroes a stack buffer for the sort on entry) is set up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static LockSetScope AcquireAllCore(ReadOnlySpan<OrderedLockBase> locks, string paramName, int timeoutMs, CancellationToken cancellationToken)
     {
         if (locks.Length == 2 && timeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled
@@ -196,6 +186,12 @@ public sealed partial class OrderedLock
             }
         }
 
+        return AcquireSet(locks, paramName, timeoutMs, cancellationToken);
+    }
+
+    // Any synchronous set: sort, check, acquire in order.
+    private static LockSetScope AcquireSet(ReadOnlySpan<OrderedLockBase> locks, string paramName, int timeoutMs, CancellationToken cancellationToken)
+    {
         // Sort into a buffer on the stack; the member scopes go inline (one or two locks) or into
         // the thread's reusable frame (up to eight): a synchronous AcquireAll of up to eight locks
         // allocates nothing once the thread has done one.
