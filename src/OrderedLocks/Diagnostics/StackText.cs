@@ -16,7 +16,13 @@ internal static class StackText
 {
     private static readonly Assembly s_library = typeof(OrderedLockBase).Assembly;
 
-    internal static string Capture(int skipFrames) => Format(new StackTrace(skipFrames, fNeedFileInfo: false));
+    /// <summary>
+    /// The current stack without the library's frames. No fixed number of frames is skipped: the
+    /// JIT inlines the library's small frames into each other (and into the caller) once they are
+    /// hot, so a count that is right for unoptimised code would skip the caller's own frames in
+    /// optimised code. The library's frames are left out by assembly instead.
+    /// </summary>
+    internal static string Capture() => Format(new StackTrace(fNeedFileInfo: false));
 
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Frames are only printed; a trimmed method is left out.")]
     internal static string Format(StackTrace stack)

@@ -34,7 +34,7 @@ internal sealed class WaitRecord
         FlowTop = HeldLocks.FlowTop;
         StartTimestamp = Stopwatch.GetTimestamp();
         StartUtc = DateTimeOffset.UtcNow;
-        WaitStack = LockDiagnostics.s_captureStacks ? StackText.Capture(skipFrames: 4) : null;
+        WaitStack = LockDiagnostics.s_captureStacks ? StackText.Capture() : null;
     }
 
     internal long Id { get; }
@@ -96,5 +96,5 @@ internal sealed class HoldCapture
     internal long Timestamp { get; }
 
     internal static HoldCapture Create(int token) =>
-        new(token, StackText.Capture(skipFrames: 3), Environment.CurrentManagedThreadId);
+        new(token, StackText.Capture(), Environment.CurrentManagedThreadId);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OrderedLocks.Diagnostics;
 using Xunit;
 
@@ -163,8 +164,12 @@ public sealed class SnapshotTests
         }
     }
 
+    // The helpers whose names the stacks must show are never inlined: an inlined method has no
+    // frame of its own in any stack trace (the runtime's, not the library's, doing).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static LockScope HolderTakesInner(OrderedLock inner) => inner.Acquire();
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void WaiterHoldsOuterAndWaitsForInner(OrderedLock outer, OrderedLock inner, CancellationToken token)
     {
         using (outer.Acquire())
