@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
 using Xunit;
 using V = OrderedLocks.Analyzers.Tests.Verify<OrderedLocks.Analyzers.Rules.OL0001InconsistentLockOrderAnalyzer>;
 using V3 = OrderedLocks.Analyzers.Tests.Verify<OrderedLocks.Analyzers.Rules.OL0003SameFieldInstancesNestedAnalyzer>;
@@ -456,6 +458,141 @@ public sealed class RealCodeShapesTests
                 public static Left L = null!;
             }
             """);
+    }
+
+    /// <summary>
+    /// <c>base.OnClose()</c> is a non-virtual call: it runs the base method and nothing else, however
+    /// many subclasses override it (seen on log4net, where a syslog appender's <c>base.OnClose()</c>
+    /// was followed into a sibling writer appender's override).
+    /// </summary>
+    [Fact]
+    public async Task BaseCall_IsNotDispatchedToAnotherSubclassesOverride()
+    {
+        await V.AnalyzerAsync("""
+            abstract class Appender
+            {
+                protected virtual void OnClose() { }
+
+                protected virtual object Handler { get => null!; set { } }
+            }
+
+            sealed class SyslogAppender : Appender
+            {
+                private readonly object _native = new object();
+
+                protected override void OnClose() => base.OnClose();
+
+                public void Flush()
+                {
+                    // Only Appender.OnClose and the Appender.Handler setter run here, and they take nothing.
+                    lock (_native) { base.OnClose(); base.Handler = this; }
+                }
+            }
+
+            sealed class WriterAppender : Appender
+            {
+                private readonly object _writer = new object();
+
+                protected override void OnClose()
+                {
+                    lock (_writer) { }
+                }
+
+                protected override object Handler { get => null!; set { lock (_writer) { } } }
+
+                public void Reconfigure()
+                {
+                    lock (_writer) { Links.S.Flush(); }
+                }
+            }
+
+            static class Links
+            {
+                public static SyslogAppender S = null!;
+            }
+            """);
+    }
+
+    /// <summary>
+    /// The log4net shape, with the inversion real on one object: <c>Close</c> holds the base's gate and
+    /// calls the virtual <c>OnClose</c>, whose override takes the subclass's lock; the subclass's
+    /// setter holds its lock and calls the base setter, which takes the gate.
+    /// </summary>
+    [Fact]
+    public async Task OverrideUnderTheBaseGate_AndBaseSetterUnderTheOverridesLock_Reports()
+    {
+        await V.AnalyzerAsync("""
+            abstract class Appender
+            {
+                protected readonly object Gate = new object();
+
+                public void Close()
+                {
+                    lock (Gate) { {|OL0001:OnClose()|}; }
+                }
+
+                protected virtual void OnClose() { }
+
+                public virtual object Handler
+                {
+                    get => null!;
+                    set { lock (Gate) { } }
+                }
+            }
+
+            sealed class SyslogAppender : Appender
+            {
+                protected override void OnClose() => base.OnClose();
+            }
+
+            sealed class WriterAppender : Appender
+            {
+                private readonly object _writer = new object();
+
+                protected override void OnClose()
+                {
+                    lock (_writer) { }
+                }
+
+                public override object Handler
+                {
+                    get => base.Handler;
+                    set { lock (_writer) { base.Handler = value; } }
+                }
+            }
+            """);
+    }
+
+    /// <summary>The report of the shape above names the path that exists: Close → the writer's OnClose, not a sibling's base call.</summary>
+    [Fact]
+    public async Task OverrideUnderTheBaseGate_ReportNamesTheOverrideThatTakesTheLock()
+    {
+        var compilation = AnalyzerRunner.CompileSources("""
+            abstract class Appender
+            {
+                protected readonly object Gate = new object();
+                public void Close() { lock (Gate) { OnClose(); } }
+                protected virtual void OnClose() { }
+                public virtual object Handler { get => null!; set { lock (Gate) { } } }
+            }
+
+            sealed class SyslogAppender : Appender
+            {
+                protected override void OnClose() => base.OnClose();
+            }
+
+            sealed class WriterAppender : Appender
+            {
+                private readonly object _writer = new object();
+                protected override void OnClose() { lock (_writer) { } }
+                public override object Handler { get => base.Handler; set { lock (_writer) { base.Handler = value; } } }
+            }
+            """);
+        (ImmutableArray<Diagnostic> diagnostics, IReadOnlyCollection<Exception> exceptions) = await AnalyzerRunner.RunAsync(compilation);
+        Assert.Empty(exceptions);
+        string message = Assert.Single(diagnostics, d => d.Id == "OL0001").GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(message.Contains("Appender.Close() → WriterAppender.OnClose()", StringComparison.Ordinal), message);
+        Assert.False(message.Contains("SyslogAppender", StringComparison.Ordinal), message);
     }
 
     [Fact]

@@ -142,7 +142,7 @@ internal sealed partial class LockGraph
                 yield return target;
             }
 
-            if (_implementations.TryGetValue(target, out List<IMethodSymbol>? implementations) && implementations.Count <= MaxDispatchTargets)
+            if (!call.NonVirtual && _implementations.TryGetValue(target, out List<IMethodSymbol>? implementations) && implementations.Count <= MaxDispatchTargets)
             {
                 // Beyond MaxDispatchTargets implementations a call is too polymorphic to follow usefully
                 // (every edge would fan out to the whole hierarchy); such calls are not followed.

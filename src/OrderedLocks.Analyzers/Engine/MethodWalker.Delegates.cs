@@ -14,7 +14,7 @@ internal sealed partial class MethodWalker
     // Calls, delegates, declarations
     // ----------------------------------------------------------------------------------------
     private void AddCall(IMethodSymbol? target, ISymbol? delegateSymbol, bool receiverIsThis, ImmutableArray<Hold> state, Location location, CallReceiver receiver = CallReceiver.Other,
-        IOperation? instance = null, ImmutableArray<IArgumentOperation> arguments = default, bool constructor = false)
+        IOperation? instance = null, ImmutableArray<IArgumentOperation> arguments = default, bool constructor = false, bool nonVirtual = false)
     {
         if (target is not null)
         {
@@ -88,8 +88,13 @@ internal sealed partial class MethodWalker
             ArgumentLocks = argumentLocks,
             ReceiverType = receiverType,
             InConstructor = _current.Method.MethodKind == MethodKind.Constructor,
+            NonVirtual = nonVirtual || IsBaseReceiver(instance),
         });
     }
+
+    /// <summary><c>base.M()</c>, <c>base.P</c>, <c>base[i]</c>: the base member runs, never an override of it.</summary>
+    private static bool IsBaseReceiver(IOperation? instance)
+        => instance is IInstanceReferenceOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.BaseExpressionSyntax };
 
     private void RecordPropertyAccess(IPropertyReferenceOperation property, ImmutableArray<Hold> state)
     {

@@ -619,7 +619,8 @@ internal sealed partial class MethodWalker
             return state;
         }
 
-        AddCall(method, null, IsThisReceiver(invocation.Instance), state, CallLocation(invocation), ReceiverKindOf(invocation.Instance), invocation.Instance, invocation.Arguments);
+        AddCall(method, null, IsThisReceiver(invocation.Instance), state, CallLocation(invocation), ReceiverKindOf(invocation.Instance), invocation.Instance, invocation.Arguments,
+            nonVirtual: !invocation.IsVirtual && (method.IsVirtual || method.IsAbstract || method.IsOverride));
         return state;
     }
 

@@ -148,6 +148,12 @@ internal sealed class CallSite
     /// <summary>The call is made by a constructor (events raised there have no subscribers from outside yet).</summary>
     public bool InConstructor { get; set; }
 
+    /// <summary>
+    /// The call runs exactly <see cref="Target"/>: a call through <c>base.</c> (method, property or
+    /// indexer), or an invocation the compiler emits as non-virtual. Overrides are not followed.
+    /// </summary>
+    public bool NonVirtual { get; set; }
+
     /// <summary>The callee's path <paramref name="path"/> in the caller's frame.</summary>
     public AccessPath Translate(AccessPath path)
     {
