@@ -143,6 +143,10 @@ prepare_asyncex() { # Microsoft.CodeAnalysis.FxCopAnalyzers 3.3.0 is not served 
   perl -0pi -e 's{<PackageReference Include="Microsoft\.CodeAnalysis\.FxCopAnalyzers".*?</PackageReference>}{}s' "$1/src/Directory.Build.props"
 }
 
+prepare_reactive() { # Nerdbank.GitVersioning needs a git repository (the tree is an archive): dropped.
+  perl -0pi -e 's{<PackageReference\s+Include="Nerdbank\.GitVersioning".*?/>}{}s' "$1/Rx.NET/Source/Directory.build.props"
+}
+
 # ---- one project -----------------------------------------------------------------------------
 printf 'project\tcommit\tlines\treports\tby_rule\tAD0001\tanalyzer_s\tbuild_wall_s\tbuild_cpu_s\tanalyzer_pct_of_build\tcsc_s\tanalyzer_pct_of_csc\tload_before\tload_after\tanalyzer_commit\n' >"$out/summary.tsv"
 printf 'project\trule\tfile\tline\tlocks\tmessage\n' >"$out/reports.tsv"
