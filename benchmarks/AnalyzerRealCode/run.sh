@@ -147,6 +147,10 @@ prepare_reactive() { # Nerdbank.GitVersioning needs a git repository (the tree i
   perl -0pi -e 's{<PackageReference\s+Include="Nerdbank\.GitVersioning".*?/>}{}s' "$1/Rx.NET/Source/Directory.build.props"
 }
 
+prepare_rabbitmq() { # its global.json pins SDK 8.0.x (roll-forward within 8.0 only): removed.
+  rm -f "$1/global.json"
+}
+
 # ---- one project -----------------------------------------------------------------------------
 printf 'project\tcommit\tlines\treports\tby_rule\tAD0001\tanalyzer_s\tbuild_wall_s\tbuild_cpu_s\tanalyzer_pct_of_build\tcsc_s\tanalyzer_pct_of_csc\tload_before\tload_after\tanalyzer_commit\n' >"$out/summary.tsv"
 printf 'project\trule\tfile\tline\tlocks\tmessage\n' >"$out/reports.tsv"
