@@ -516,79 +516,60 @@ public sealed class RealCodeShapesTests
     /// <summary>
     /// The log4net shape, with the inversion real on one object: <c>Close</c> holds the base's gate and
     /// calls the virtual <c>OnClose</c>, whose override takes the subclass's lock; the subclass's
-    /// setter holds its lock and calls the base setter, which takes the gate.
+    /// setter holds its lock and calls the base setter, which takes the gate. A sibling subclass's
+    /// <c>base.OnClose()</c> is in the way of the path search.
     /// </summary>
+    private const string OverrideUnderTheBaseGate = """
+        abstract class Appender
+        {
+            protected readonly object Gate = new object();
+
+            public void Close()
+            {
+                lock (Gate) { {|OL0001:OnClose()|}; }
+            }
+
+            protected virtual void OnClose() { }
+
+            public virtual object Handler
+            {
+                get => null!;
+                set { lock (Gate) { } }
+            }
+        }
+
+        sealed class SyslogAppender : Appender
+        {
+            protected override void OnClose() => base.OnClose();
+        }
+
+        sealed class WriterAppender : Appender
+        {
+            private readonly object _writer = new object();
+
+            protected override void OnClose()
+            {
+                lock (_writer) { }
+            }
+
+            public override object Handler
+            {
+                get => base.Handler;
+                set { lock (_writer) { base.Handler = value; } }
+            }
+        }
+        """;
+
     [Fact]
     public async Task OverrideUnderTheBaseGate_AndBaseSetterUnderTheOverridesLock_Reports()
-    {
-        await V.AnalyzerAsync("""
-            abstract class Appender
-            {
-                protected readonly object Gate = new object();
-
-                public void Close()
-                {
-                    lock (Gate) { {|OL0001:OnClose()|}; }
-                }
-
-                protected virtual void OnClose() { }
-
-                public virtual object Handler
-                {
-                    get => null!;
-                    set { lock (Gate) { } }
-                }
-            }
-
-            sealed class SyslogAppender : Appender
-            {
-                protected override void OnClose() => base.OnClose();
-            }
-
-            sealed class WriterAppender : Appender
-            {
-                private readonly object _writer = new object();
-
-                protected override void OnClose()
-                {
-                    lock (_writer) { }
-                }
-
-                public override object Handler
-                {
-                    get => base.Handler;
-                    set { lock (_writer) { base.Handler = value; } }
-                }
-            }
-            """);
-    }
+        => await V.AnalyzerAsync(OverrideUnderTheBaseGate);
 
     /// <summary>The report of the shape above names the path that exists: Close → the writer's OnClose, not a sibling's base call.</summary>
     [Fact]
     public async Task OverrideUnderTheBaseGate_ReportNamesTheOverrideThatTakesTheLock()
     {
-        var compilation = AnalyzerRunner.CompileSources("""
-            abstract class Appender
-            {
-                protected readonly object Gate = new object();
-                public void Close() { lock (Gate) { OnClose(); } }
-                protected virtual void OnClose() { }
-                public virtual object Handler { get => null!; set { lock (Gate) { } } }
-            }
-
-            sealed class SyslogAppender : Appender
-            {
-                protected override void OnClose() => base.OnClose();
-            }
-
-            sealed class WriterAppender : Appender
-            {
-                private readonly object _writer = new object();
-                protected override void OnClose() { lock (_writer) { } }
-                public override object Handler { get => base.Handler; set { lock (_writer) { base.Handler = value; } } }
-            }
-            """);
-        (ImmutableArray<Diagnostic> diagnostics, IReadOnlyCollection<Exception> exceptions) = await AnalyzerRunner.RunAsync(compilation);
+        string source = System.Text.RegularExpressions.Regex.Replace(OverrideUnderTheBaseGate, @"\{\|OL\d+:(.*?)\|\}", "$1");
+        (ImmutableArray<Diagnostic> diagnostics, IReadOnlyCollection<Exception> exceptions) = await AnalyzerRunner.RunAsync(AnalyzerRunner.CompileSources(source));
         Assert.Empty(exceptions);
         string message = Assert.Single(diagnostics, d => d.Id == "OL0001").GetMessage(System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(message.Contains("Appender.Close() → WriterAppender.OnClose()", StringComparison.Ordinal), message);
