@@ -19,7 +19,10 @@ public class SyncUncontendedBenchmarks
 
     private static readonly AsyncLocal<object?> s_ambient = new();
 
-    [GlobalSetup(Targets = new[] { nameof(LockObject), nameof(SystemThreadingLock), nameof(SemaphoreSlimWait), nameof(OrderedLockStrict), nameof(OrderedLockOff), nameof(OrderedLockLearned), nameof(OrderedLockHybrid) })]
+    // A token that can be cancelled (never is): Acquire(token) takes its cancellable path.
+    private readonly CancellationTokenSource _cts = new();
+
+    [GlobalSetup(Targets = new[] { nameof(LockObject), nameof(SystemThreadingLock), nameof(SemaphoreSlimWait), nameof(OrderedLockStrict), nameof(OrderedLockOff), nameof(OrderedLockLearned), nameof(OrderedLockHybrid), nameof(OrderedLockStrictWithToken), nameof(OrderedLockStrictTry) })]
     public void Setup() => RewriteGuard.EnsureNormalBuild();
 
     // Sync code in a process that has used asynchronous holds and in a flow whose execution
@@ -94,6 +97,23 @@ public class SyncUncontendedBenchmarks
     {
         using (_hybrid.Acquire())
         {
+        }
+    }
+
+    [Benchmark(Description = "OrderedLock Strict, Acquire(token)")]
+    public void OrderedLockStrictWithToken()
+    {
+        using (_strict.Acquire(_cts.Token))
+        {
+        }
+    }
+
+    [Benchmark(Description = "OrderedLock Strict, TryAcquire")]
+    public void OrderedLockStrictTry()
+    {
+        if (_strict.TryAcquire(out LockScope scope))
+        {
+            scope.Dispose();
         }
     }
 }

@@ -84,17 +84,27 @@ public sealed partial class OrderedLock : OrderedLockBase
         return HoldOnThread(token, mode);
     }
 
-    // Acquire() with checking on. Same steps as the generic path (check, lock, record the hold on
-    // the thread), but the thread's hold list is looked up once and gives the thread id, instead
-    // of three thread-static lookups and a managed-thread-id lookup (benchmarks: docs/benchmarks.md).
-    private LockScope AcquireTracked(LockOrderChecking mode)
+    // Acquire() with checking on.
+    private LockScope AcquireTracked(LockOrderChecking mode) => AcquireTracked(mode, Timeout.Infinite, CancellationToken.None);
+
+    // Every synchronous acquisition with checking on (Acquire, Acquire(token), TryAcquire). Same
+    // steps as the generic path (check, lock, record the hold on the thread), but the thread's hold
+    // list is looked up once and gives the thread id, instead of three thread-static lookups and a
+    // managed-thread-id lookup (benchmarks: docs/benchmarks.md). Returns default when the wait
+    // timed out: nothing is then held or recorded.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private LockScope AcquireTracked(LockOrderChecking mode, int timeoutMs, CancellationToken cancellationToken)
     {
         HeldLocks.ThreadHolds holds = HeldLocks.CurrentThreadHoldsOrCreate;
         OrderChecker.CheckOnThread(this, mode, holds);
         int token = TryLockFast();
         if (token == 0)
         {
-            token = LockContended(Timeout.Infinite, CancellationToken.None);
+            token = LockContended(timeoutMs, cancellationToken);
+            if (token == 0)
+            {
+                return default;
+            }
         }
 
         _ownerThreadId = holds.ThreadId;
@@ -114,7 +124,7 @@ public sealed partial class OrderedLock : OrderedLockBase
         LockOrderChecking mode = EffectiveChecking;
         if (mode != LockOrderChecking.Off)
         {
-            OrderChecker.Check(this, mode);
+            return AcquireTracked(mode, Timeout.Infinite, cancellationToken);
         }
 
         int token = TryLockFast();
@@ -155,7 +165,8 @@ public sealed partial class OrderedLock : OrderedLockBase
         LockOrderChecking mode = EffectiveChecking;
         if (mode != LockOrderChecking.Off)
         {
-            OrderChecker.Check(this, mode);
+            scope = AcquireTracked(mode, timeoutMs, cancellationToken);
+            return scope.IsAcquired;
         }
 
         int token = TryLockFast();

@@ -524,4 +524,67 @@ public sealed class StrictOrderPolicyTests
         Assert.Equal(checking, LockOrderPolicy.Checking);
         Assert.Equal(action, LockOrderPolicy.OnViolation);
     }
+
+    /// <summary>
+    /// A synchronous wait that ends without the lock (timed out, or cancelled while queued) records
+    /// nothing on the thread, in every checking mode: had it left the lock among the thread's holds,
+    /// taking a lower-ranked lock next would be an order violation (Strict, Hybrid), and nesting the
+    /// two in rank order would close a learned cycle (Learned).
+    /// </summary>
+    [Theory]
+    [InlineData(LockOrderChecking.Strict, false)]
+    [InlineData(LockOrderChecking.Strict, true)]
+    [InlineData(LockOrderChecking.Hybrid, false)]
+    [InlineData(LockOrderChecking.Hybrid, true)]
+    [InlineData(LockOrderChecking.Learned, false)]
+    [InlineData(LockOrderChecking.Learned, true)]
+    public void FailedSyncWait_RecordsNothingOnTheThread(LockOrderChecking mode, bool cancelled)
+    {
+        var low = new OrderedLock($"failed-wait-low-{mode}-{cancelled}", rank: 1, checking: mode);
+        var high = new OrderedLock($"failed-wait-high-{mode}-{cancelled}", rank: 2, checking: mode);
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            using (high.Acquire())
+            {
+                held.Set();
+                release.Wait(TestTimeouts.Hang);
+            }
+        })
+        { IsBackground = true };
+        holder.Start();
+        Assert.True(held.Wait(TestTimeouts.Hang));
+        try
+        {
+            if (cancelled)
+            {
+                using var cts = new CancellationTokenSource(TestTimeouts.Expire);
+                Assert.ThrowsAny<OperationCanceledException>(() => high.Acquire(cts.Token));
+            }
+            else
+            {
+                Assert.False(high.TryAcquire(TestTimeouts.Expire, out LockScope scope));
+                Assert.False(scope.IsAcquired);
+            }
+
+            Assert.False(high.IsHeldByCurrentFlow);
+        }
+        finally
+        {
+            release.Set();
+            Assert.True(holder.Join(TestTimeouts.Hang));
+        }
+
+        using (low.Acquire())
+        {
+            using (high.Acquire(CancellationToken.None))
+            {
+                Assert.True(high.IsHeldByCurrentFlow);
+            }
+        }
+
+        Assert.True(high.TryAcquire(TimeSpan.Zero, out LockScope again));
+        again.Dispose();
+    }
 }
