@@ -72,7 +72,7 @@ public sealed partial class OrderedLock : OrderedLockBase
         LockOrderChecking mode = EffectiveChecking;
         if (mode != LockOrderChecking.Off)
         {
-            return AcquireTracked(mode);
+            return AcquireTracked(mode, Timeout.Infinite, CancellationToken.None);
         }
 
         int token = TryLockFast();
@@ -83,9 +83,6 @@ public sealed partial class OrderedLock : OrderedLockBase
 
         return HoldOnThread(token, mode);
     }
-
-    // Acquire() with checking on.
-    private LockScope AcquireTracked(LockOrderChecking mode) => AcquireTracked(mode, Timeout.Infinite, CancellationToken.None);
 
     // Every synchronous acquisition with checking on (Acquire, Acquire(token), TryAcquire). Same
     // steps as the generic path (check, lock, record the hold on the thread), but the thread's hold

@@ -26,10 +26,10 @@ namespace OrderedLocks.Checking;
 /// from it); no global gate is taken. Each table is linearizable (its own short internal lock),
 /// so of two or more edges added concurrently that close a cycle, the search of the last one
 /// published sees all the others: a cycle is never missed, and it is reported once (an earlier
-/// edge's search leaves it to a later one that has not decided yet or has reported it). An edge is used by the fast path only once its own search
-/// found no cycle (it is then <em>confirmed</em>); with <see cref="LockViolationAction.Throw"/>
-/// an edge whose search found a cycle is removed again, so the same bad acquisition fails every
-/// time.</para>
+/// edge's search leaves it to a later one that has not decided yet or has reported it). An edge
+/// is used by the fast path only once its own search found no cycle (it is then
+/// <em>confirmed</em>); with <see cref="LockViolationAction.Throw"/> an edge whose search found a
+/// cycle is removed again, so the same bad acquisition fails every time.</para>
 /// </remarks>
 internal static class LockOrderGraph
 {
