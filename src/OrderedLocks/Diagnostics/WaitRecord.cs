@@ -74,6 +74,10 @@ internal sealed class WaitRecord
     internal WaitRecord? Next { get; set; }
 
     internal bool Live { get; set; }
+
+    // The order records were linked in (under the registry's gate): a record linked later sees
+    // every record linked before it in its own snapshot.
+    internal long LinkNumber { get; set; }
 }
 
 /// <summary>Where and when the current holder acquired a lock (capture on only).</summary>

@@ -12,6 +12,7 @@ internal static class WaitRegistry
     private static WaitRecord? s_head;
     private static int s_count;
     private static long s_lastId;
+    private static long s_lastLinkNumber;
     private static int s_lastFlowNumber;
 
     // The last cycle found by an on-wait check (LockDiagnostics.DetectDeadlocksOnWait).
@@ -42,6 +43,7 @@ internal static class WaitRegistry
 
             s_head = record;
             record.Live = true;
+            record.LinkNumber = ++s_lastLinkNumber;
             s_count++;
         }
 
@@ -157,20 +159,43 @@ internal static class WaitRegistry
     }
 
     // Looks for a cycle through a wait that just began (the last wait of a deadlock closes it).
+    // A cycle is reported by the wait of it linked last: that wait's snapshot, taken after its
+    // link, holds every other wait of the cycle. When the waits of a cycle begin at the same
+    // moment, the earlier ones may see the cycle too; they leave it to the last, so one deadlock
+    // is reported once.
     private static void DetectThrough(WaitRecord record)
     {
-        WaitForGraph graph = WaitForGraph.Build(Live());
+        List<WaitRecord> records = Live();
+        WaitForGraph graph = WaitForGraph.Build(records);
         foreach (LockWaitCycle cycle in graph.FindCycles())
         {
+            bool through = false;
+            bool linkedLast = true;
             foreach (LockWaiter participant in cycle.Participants)
             {
-                if (participant.WaitId == record.Id)
-                {
-                    Volatile.Write(ref s_lastDetected, cycle);
-                    LockDiagnostics.RaiseDetectedOnWait(cycle);
-                    return;
-                }
+                through |= participant.WaitId == record.Id;
+                linkedLast &= participant.WaitId == record.Id || LinkNumberOf(records, participant.WaitId) < record.LinkNumber;
+            }
+
+            if (through && linkedLast)
+            {
+                Volatile.Write(ref s_lastDetected, cycle);
+                LockDiagnostics.RaiseDetectedOnWait(cycle);
+                return;
             }
         }
+    }
+
+    private static long LinkNumberOf(List<WaitRecord> records, long waitId)
+    {
+        foreach (WaitRecord r in records)
+        {
+            if (r.Id == waitId)
+            {
+                return r.LinkNumber;
+            }
+        }
+
+        return long.MaxValue;
     }
 }
