@@ -99,6 +99,9 @@ internal sealed class AnalyzerSettings
             : new AnalyzerSettings(lockTypes, reentrant, identity, heuristic);
     }
 
+    /// <summary>Gets a value indicating whether the options name any user lock type.</summary>
+    public bool HasLockTypes => _lockTypes.Count > 0;
+
     /// <summary>True when <paramref name="type"/> (or a base type) is a user lock type named in the options.</summary>
     public bool IsLockType(ITypeSymbol? type, out bool reentrant)
     {

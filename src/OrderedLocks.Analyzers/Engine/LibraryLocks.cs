@@ -78,6 +78,9 @@ internal static class LibraryLocks
 
     private static readonly System.Collections.Generic.HashSet<string> s_methodNames = new(System.Linq.Enumerable.Select(s_apis, a => a.Method), System.StringComparer.Ordinal);
 
+    /// <summary>The names of every recognised library lock method.</summary>
+    public static System.Collections.Generic.IEnumerable<string> MethodNames => s_methodNames;
+
     /// <summary>The API <paramref name="method"/> is, looked up by its declaring type or, for inherited members, the receiver's type.</summary>
     public static LibraryLockApi? Find(IMethodSymbol method, ITypeSymbol? receiverType)
     {

@@ -41,13 +41,19 @@ internal sealed class BlockResult
 /// </summary>
 /// <remarks>
 /// Every rule analyzer asks for every operation block, so by the time any of them reaches its
-/// compilation-end action all blocks have been summarised; the graph is then built lazily, once.
+/// compilation-end action every block has been walked or queued; the graph is then built lazily,
+/// once, after the queued bodies are walked (<see cref="Summarize"/>).
 /// </remarks>
 internal sealed class LockModel
 {
     private static readonly ConditionalWeakTable<Compilation, Lazy<LockModel>> s_models = new();
 
-    private readonly ConcurrentDictionary<ISymbol, Lazy<BlockResult>> _blocks = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, BlockEntry> _blocks = new(SymbolEqualityComparer.Default);
+
+    // Bodies that cannot give a method-local finding, walked when the graph is built.
+    private readonly ConcurrentQueue<BlockEntry> _deferred = new();
+
+    private readonly ConcurrentDictionary<SyntaxTree, Lazy<int[]>> _lockWords = new();
     private readonly Lazy<LockGraph> _graph;
 
     private LockModel(Compilation compilation, AnalyzerSettings settings)
@@ -60,6 +66,7 @@ internal sealed class LockModel
         _graph = new Lazy<LockGraph>(
             () =>
             {
+                WalkDeferred();
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
                 var graph = new LockGraph(this);
                 Interlocked.Add(ref EngineTelemetry.GraphTicks, System.Diagnostics.Stopwatch.GetTimestamp() - start);
@@ -110,25 +117,73 @@ internal sealed class LockModel
     /// <summary>The .editorconfig options (user lock types, identity level).</summary>
     public AnalyzerSettings Settings { get; }
 
+    /// <summary>
+    /// The walk of one operation block, for its method-local findings. A body that cannot have any
+    /// (no hold is taken and no condition is used in it: <see cref="LocalFindingScan"/>) is only
+    /// queued here, gives no findings, and is walked when the graph is built: in a build, walks
+    /// made then are not competing with the compiler's own threads and collections (measured in
+    /// docs/analyzers/performance.md), and an IDE that analyses open files only never pays for them.
+    /// </summary>
     public BlockResult Summarize(OperationBlockAnalysisContext context)
     {
         ISymbol owner = context.OwningSymbol;
-        if (_blocks.TryGetValue(owner, out Lazy<BlockResult>? existing))
+        if (!_blocks.TryGetValue(owner, out BlockEntry? entry))
         {
-            return existing.Value;
+            // Every rule asks for every block, often at once: the entry decides (and walks) once.
+            entry = _blocks.GetOrAdd(owner, new BlockEntry(this, owner, context.OperationBlocks));
         }
 
-        ImmutableArray<IOperation> blocks = context.OperationBlocks;
-        Lazy<BlockResult> lazy = _blocks.GetOrAdd(
-            owner,
-            _ => new Lazy<BlockResult>(() => Walk(owner, blocks), LazyThreadSafetyMode.ExecutionAndPublication));
-        return lazy.Value;
+        return entry.Local;
+    }
+
+    /// <summary>Where <paramref name="tree"/> names a lock word (<see cref="LockWords"/>), computed once per tree.</summary>
+    public int[] LockWordPositions(SyntaxTree tree)
+        => _lockWords.GetOrAdd(tree, static t => new Lazy<int[]>(() => LockWords.Positions(t.GetText()), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    // Every queued body, before the graph reads the summaries.
+    private void WalkDeferred()
+    {
+        while (_deferred.TryDequeue(out BlockEntry? entry))
+        {
+            _ = entry.Walked;
+        }
     }
 
     public LockGraph GetGraph() => _graph.Value;
 
     /// <summary>The symbol is declared by this compilation's source (its containing assembly is the one compiled).</summary>
     public bool IsInCompilation(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
+
+    // One body: whether it is walked now or with the graph, and its walk, each decided or run
+    // once by whichever caller asks first.
+    private sealed class BlockEntry
+    {
+        private readonly Lazy<BlockResult> _walk;
+        private readonly Lazy<BlockResult> _local;
+
+        public BlockEntry(LockModel model, ISymbol owner, ImmutableArray<IOperation> blocks)
+        {
+            _walk = new Lazy<BlockResult>(() => model.Walk(owner, blocks), LazyThreadSafetyMode.ExecutionAndPublication);
+            _local = new Lazy<BlockResult>(
+                () =>
+                {
+                    if (LocalFindingScan.MayFindLocally(blocks, model))
+                    {
+                        return _walk.Value;
+                    }
+
+                    model._deferred.Enqueue(this);
+                    return BlockResult.Empty;
+                },
+                LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        // The findings to report while the block is analysed (none when the walk is deferred).
+        public BlockResult Local => _local.Value;
+
+        // The walk itself (for a deferred body: when the graph is built).
+        public BlockResult Walked => _walk.Value;
+    }
 
     private BlockResult Walk(ISymbol owner, ImmutableArray<IOperation> blocks)
     {

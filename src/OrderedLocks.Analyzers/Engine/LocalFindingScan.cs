@@ -1,0 +1,108 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>
+/// Decides, before a body is walked, whether the walk could give a method-local finding (OL0003,
+/// OL0004, OL0005, OL0101), which must be reported while the body's block is analysed. Every such
+/// finding starts at a hold taken in the body (a <c>lock</c> statement or an acquiring call) or at
+/// a condition call (<c>Monitor.Wait/Pulse</c>, <c>OrderedCondition</c>); a body with neither is
+/// walked later, when the lock graph is built (see <see cref="LockModel.Summarize"/>).
+/// </summary>
+/// <remarks>
+/// A superset of what <c>MethodWalker.ClassifyInvocation</c> and <c>MethodWalker.TryConditionUse</c>
+/// accept: any call on a BCL lock type, a <c>Mutex</c> or an OrderedLocks lock or condition, any call
+/// returning an OrderedLocks scope (the walker's scope-returning helpers), any recognised library
+/// lock API, and any call on a lock type named in .editorconfig (or, with the name heuristic on, any
+/// call at all). Saying yes too often only costs time; saying no to a body with a finding would
+/// lose the finding (<c>EngineShortcutTests</c> checks every body of a corpus both ways).
+/// </remarks>
+internal static class LocalFindingScan
+{
+    public static bool MayFindLocally(ImmutableArray<IOperation> blocks, LockModel model)
+    {
+        KnownTypes types = model.Types;
+        AnalyzerSettings settings = model.Settings;
+        if (settings.NameHeuristic)
+        {
+            return true;
+        }
+
+        if (types.OrderedLockBase is null && !settings.HasLockTypes && !NamesALockWord(blocks, model))
+        {
+            // Without the OrderedLocks API and user lock types, every acquisition and condition
+            // call the walker recognises names one of the lock words.
+            return false;
+        }
+
+        foreach (IOperation block in blocks)
+        {
+            foreach (IOperation operation in block.DescendantsAndSelf())
+            {
+                switch (operation)
+                {
+                    case ILockOperation:
+                        return true;
+                    case IInvocationOperation invocation when MayAcquireOrSignal(invocation, types, settings):
+                        return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool NamesALockWord(ImmutableArray<IOperation> blocks, LockModel model)
+    {
+        foreach (IOperation block in blocks)
+        {
+            if (LockWords.AnyWithin(model.LockWordPositions(block.Syntax.SyntaxTree), block.Syntax.Span))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool MayAcquireOrSignal(IInvocationOperation invocation, KnownTypes types, AnalyzerSettings settings)
+    {
+        IMethodSymbol method = invocation.TargetMethod;
+        INamedTypeSymbol? type = method.ContainingType;
+        if (KnownTypes.Is(type, types.Monitor) || KnownTypes.Is(type, types.ThreadingLock)
+            || KnownTypes.Is(type, types.SemaphoreSlim) || KnownTypes.Is(type, types.ReaderWriterLockSlim)
+            || KnownTypes.Is(invocation.Instance?.Type, types.Mutex))
+        {
+            return true;
+        }
+
+        if (types.OrderedLockBase is not null)
+        {
+            if (types.IsOrderedLockType(type) || KnownTypes.Is(type, types.OrderedCondition) || ReturnsScope(method.ReturnType, types))
+            {
+                return true;
+            }
+        }
+
+        if (LibraryLocks.Find(method, invocation.Instance?.Type) is not null)
+        {
+            return true;
+        }
+
+        IOperation? receiver = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+        return receiver is not null && settings.IsLockType(receiver.Type, out _);
+    }
+
+    // LockScope or LockSetScope, or an awaitable of one (Task<LockScope>, ValueTask<LockSetScope>).
+    private static bool ReturnsScope(ITypeSymbol result, KnownTypes types)
+    {
+        if (result is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic)
+        {
+            result = generic.TypeArguments[0];
+        }
+
+        return KnownTypes.Is(result, types.LockScope) || KnownTypes.Is(result, types.LockSetScope);
+    }
+}

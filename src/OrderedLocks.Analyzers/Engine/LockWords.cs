@@ -1,0 +1,140 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis.Text;
+
+namespace OrderedLocks.Analyzers.Engine;
+
+/// <summary>
+/// Where a source text names something that can take a lock or use a condition: the <c>lock</c>
+/// keyword and every method name the walker recognises as an acquisition or a condition call on
+/// the BCL and well-known library lock types. One pass over the characters of a file, before any
+/// syntax node of it is visited; <see cref="LocalFindingScan"/> uses it to pass over bodies that
+/// cannot take a lock without traversing them.
+/// </summary>
+/// <remarks>
+/// Words inside comments, strings and longer names' parts separated by <c>@</c> count too: the
+/// index may say yes too often, never no to a call the walker recognises (a call names its method,
+/// whether through <c>using static</c>, an extension method or a base class). It does not cover the
+/// OrderedLocks API, helpers returning its scopes, or user lock types from .editorconfig, whose
+/// methods may have any name: for those compilations the scan traverses every body.
+/// </remarks>
+internal static class LockWords
+{
+    private const int ChunkSize = 4096;
+
+    // MethodWalker.ClassifyInvocation (Monitor, Lock, SemaphoreSlim, ReaderWriterLockSlim, Mutex,
+    // and LibraryLocks) and MethodWalker.TryConditionUse (Monitor's Wait and Pulse).
+    private static readonly string[] s_bclWords =
+    {
+        "lock",
+        "Enter", "TryEnter", "EnterScope", "Wait", "WaitAsync", "Pulse", "PulseAll", "WaitOne",
+        "EnterWriteLock", "TryEnterWriteLock", "EnterUpgradeableReadLock", "TryEnterUpgradeableReadLock",
+    };
+
+    // The words by length, for a look-up without allocating a string per identifier.
+    private static readonly string[][] s_byLength = ByLength(s_bclWords.Concat(LibraryLocks.MethodNames));
+
+    private static readonly int s_maxLength = s_byLength.Length - 1;
+
+    /// <summary>The words the index looks for.</summary>
+    public static IEnumerable<string> Words => s_byLength.SelectMany(w => w);
+
+    /// <summary>The start positions, in order, of the words of <paramref name="text"/> that are lock words.</summary>
+    public static int[] Positions(SourceText text)
+    {
+        var positions = new List<int>();
+        char[] buffer = new char[ChunkSize];
+        char[] word = new char[s_maxLength];
+        int wordStart = -1;
+        int wordLength = 0;
+        for (int start = 0; start < text.Length; start += ChunkSize)
+        {
+            int count = Math.Min(ChunkSize, text.Length - start);
+            text.CopyTo(start, buffer, 0, count);
+            for (int i = 0; i < count; i++)
+            {
+                char c = buffer[i];
+                if (char.IsLetterOrDigit(c) || c == '_')
+                {
+                    if (wordStart < 0)
+                    {
+                        wordStart = start + i;
+                        wordLength = 0;
+                    }
+
+                    if (wordLength < s_maxLength)
+                    {
+                        word[wordLength] = c;
+                    }
+
+                    wordLength++;
+                }
+                else if (wordStart >= 0)
+                {
+                    if (IsLockWord(word, wordLength))
+                    {
+                        positions.Add(wordStart);
+                    }
+
+                    wordStart = -1;
+                }
+            }
+        }
+
+        if (wordStart >= 0 && IsLockWord(word, wordLength))
+        {
+            positions.Add(wordStart);
+        }
+
+        return positions.ToArray();
+    }
+
+    /// <summary>True when one of <paramref name="positions"/> (sorted) lies inside <paramref name="span"/>.</summary>
+    public static bool AnyWithin(int[] positions, TextSpan span)
+    {
+        int at = Array.BinarySearch(positions, span.Start);
+        if (at < 0)
+        {
+            at = ~at;
+        }
+
+        return at < positions.Length && positions[at] < span.End;
+    }
+
+    private static bool IsLockWord(char[] word, int length)
+    {
+        if (length >= s_byLength.Length)
+        {
+            return false;
+        }
+
+        foreach (string candidate in s_byLength[length])
+        {
+            int k = 0;
+            while (k < length && word[k] == candidate[k])
+            {
+                k++;
+            }
+
+            if (k == length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string[][] ByLength(IEnumerable<string> words)
+    {
+        string[] distinct = words.Distinct(StringComparer.Ordinal).ToArray();
+        var byLength = new string[distinct.Max(w => w.Length) + 1][];
+        for (int length = 0; length < byLength.Length; length++)
+        {
+            byLength[length] = distinct.Where(w => w.Length == length).ToArray();
+        }
+
+        return byLength;
+    }
+}
