@@ -19,6 +19,9 @@ string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 // --sources DIR (with --profile): profile the engine over every *.cs file under DIR (a real code
 // base, e.g. NLog's src/NLog) instead of generated code; unresolved references only cost precision.
 string? sourcesDir = args.SkipWhile(a => a != "--sources").Skip(1).FirstOrDefault();
+// --with-library (with --sources): the compilation also references the OrderedLocks runtime, as
+// every package user's does (the engine then also looks for the library's API).
+bool withLibrary = args.Contains("--with-library");
 var sizes = new List<int>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -64,7 +67,10 @@ if (sourcesDir is not null)
         .ToArray();
     Console.WriteLine($"{sourcesDir}: {realTrees.Length} files, {realTrees.Sum(t => t.GetText().Lines.Count)} lines");
     var realOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, concurrentBuild: true);
-    Profile.Run(CSharpCompilation.Create("RealCode", realTrees, references, realOptions), analyzers, runs);
+    MetadataReference[] realReferences = withLibrary
+        ? references.Append(MetadataReference.CreateFromFile(typeof(OrderedLocks.OrderedLock).Assembly.Location)).ToArray()
+        : references;
+    Profile.Run(CSharpCompilation.Create("RealCode", realTrees, realReferences, realOptions), analyzers, runs);
     return;
 }
 
