@@ -58,6 +58,29 @@ internal sealed partial class LockGraph
         }
     }
 
+    // The summaries by their method's place in the source (file, then position): the bag holds them
+    // in the order the bodies happened to be walked, and every later phase visits methods in the
+    // order they were added, so where several paths lead to one inversion the path a message
+    // names would change from build to build.
+    private static IEnumerable<MethodSummary> InSourceOrder(IEnumerable<MethodSummary> summaries)
+    {
+        MethodSummary[] items = summaries.ToArray();
+        var locations = new Location?[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            ImmutableArray<Location> declared = items[i].Method.Locations;
+            locations[i] = declared.IsEmpty ? null : declared[0];
+        }
+
+        int[] order = Enumerable.Range(0, items.Length).ToArray();
+        Array.Sort(order, (a, b) =>
+        {
+            int byLocation = LocationComparer.Instance.Compare(locations[a], locations[b]);
+            return byLocation != 0 ? byLocation : string.CompareOrdinal(items[a].Method.ToDisplayString(), items[b].Method.ToDisplayString());
+        });
+        return order.Select(i => items[i]);
+    }
+
     /// <summary>An internal failure that cut the analysis short (tests assert there is none).</summary>
     public Exception? Error { get; }
 
@@ -66,7 +89,7 @@ internal sealed partial class LockGraph
     private void Build()
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        foreach (MethodSummary summary in LockModel.Snapshot(_model.Summaries))
+        foreach (MethodSummary summary in InSourceOrder(LockModel.Snapshot(_model.Summaries)))
         {
             if (!_summaries.ContainsKey(summary.Method))
             {
