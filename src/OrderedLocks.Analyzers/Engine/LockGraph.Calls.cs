@@ -163,7 +163,8 @@ internal sealed partial class LockGraph
 
             // The holder's bindings, with those of the holders it was read from and, for a parameter,
             // of the overridden or implemented member's parameter (HoldersOf), all in one walk.
-            foreach (IMethodSymbol bound in _model.GetAllBindings(holder).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
+            // In source order: the bags the bindings come from hold them in walk order.
+            foreach (IMethodSymbol bound in InSourceOrder(_model.GetAllBindings(holder).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default)))
             {
                 if (_summaries.ContainsKey(bound))
                 {

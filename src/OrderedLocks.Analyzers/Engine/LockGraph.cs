@@ -65,20 +65,33 @@ internal sealed partial class LockGraph
     private static IEnumerable<MethodSummary> InSourceOrder(IEnumerable<MethodSummary> summaries)
     {
         MethodSummary[] items = summaries.ToArray();
-        var locations = new Location?[items.Length];
-        for (int i = 0; i < items.Length; i++)
+        int[] order = SourceOrder(items.Select(s => s.Method).ToArray());
+        return order.Select(i => items[i]);
+    }
+
+    /// <summary>Methods by their first declaration's place in the source (file, then position), then by name.</summary>
+    private static IEnumerable<IMethodSymbol> InSourceOrder(IEnumerable<IMethodSymbol> methods)
+    {
+        IMethodSymbol[] items = methods.ToArray();
+        return items.Length < 2 ? items : SourceOrder(items).Select(i => items[i]);
+    }
+
+    private static int[] SourceOrder(IMethodSymbol[] methods)
+    {
+        var locations = new Location?[methods.Length];
+        for (int i = 0; i < methods.Length; i++)
         {
-            ImmutableArray<Location> declared = items[i].Method.Locations;
+            ImmutableArray<Location> declared = methods[i].Locations;
             locations[i] = declared.IsEmpty ? null : declared[0];
         }
 
-        int[] order = Enumerable.Range(0, items.Length).ToArray();
+        int[] order = Enumerable.Range(0, methods.Length).ToArray();
         Array.Sort(order, (a, b) =>
         {
             int byLocation = LocationComparer.Instance.Compare(locations[a], locations[b]);
-            return byLocation != 0 ? byLocation : string.CompareOrdinal(items[a].Method.ToDisplayString(), items[b].Method.ToDisplayString());
+            return byLocation != 0 ? byLocation : string.CompareOrdinal(methods[a].ToDisplayString(), methods[b].ToDisplayString());
         });
-        return order.Select(i => items[i]);
+        return order;
     }
 
     /// <summary>An internal failure that cut the analysis short (tests assert there is none).</summary>
