@@ -15,9 +15,9 @@ namespace OrderedLocks.Analyzers.Engine;
 /// A superset of what <c>MethodWalker.ClassifyInvocation</c> and <c>MethodWalker.TryConditionUse</c>
 /// accept: any call on a BCL lock type, a <c>Mutex</c> or an OrderedLocks lock or condition, any call
 /// returning an OrderedLocks scope (the walker's scope-returning helpers), any recognised library
-/// lock API, and any call on a lock type named in .editorconfig (or, with the name heuristic on, any
-/// call at all). Saying yes too often only costs time; saying no to a body with a finding would
-/// lose the finding (<c>EngineShortcutTests</c> checks every body of a corpus both ways).
+/// lock API, and any call on a lock type named in .editorconfig; with the name heuristic on, every
+/// body is walked at once. Saying yes too often only costs time; saying no to a body with a
+/// finding would lose the finding (<c>DeferredWalkTests</c> checks every body of a corpus both ways).
 /// </remarks>
 internal static class LocalFindingScan
 {

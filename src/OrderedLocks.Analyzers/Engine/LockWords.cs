@@ -13,9 +13,10 @@ namespace OrderedLocks.Analyzers.Engine;
 /// cannot take a lock without traversing them.
 /// </summary>
 /// <remarks>
-/// Words inside comments, strings and longer names' parts separated by <c>@</c> count too: the
-/// index may say yes too often, never no to a call the walker recognises (a call names its method,
-/// whether through <c>using static</c>, an extension method or a base class). It does not cover the
+/// Words inside comments and strings count too, and <c>@</c> separates words (<c>@lock</c> is the
+/// word <c>lock</c>): the index may say yes too often, never no to a call the walker recognises (a
+/// call names its method, whether through <c>using static</c>, an extension method or a base
+/// class). A method name spelled with Unicode escapes (<c>\u0045nter</c>) is not seen. It does not cover the
 /// OrderedLocks API, helpers returning its scopes, or user lock types from .editorconfig, whose
 /// methods may have any name: for those compilations the scan traverses every body.
 /// </remarks>
