@@ -244,3 +244,65 @@ public sealed class DeferredWalkTests
         }
     }
 }
+
+/// <summary>What an IDE analysing one open file pays, and what a build then adds.</summary>
+[Collection(nameof(ModelConstructionTests))]
+public sealed class OpenFileWalkTests
+{
+    [Fact]
+    public async Task OpenFileAnalysis_WalksOnlyTheBodiesThatTakeALock_AndReportsTheirLocalFindings()
+    {
+        // What an IDE does for an open file: the file's semantic diagnostics, no compilation end.
+        // Then the whole compilation, as a build does: the queued bodies are walked for the graph.
+        const string open = """
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            public sealed class Open
+            {
+                private readonly object _a = new();
+                private readonly object _b = new();
+
+                public async Task HeldAcrossAwait()
+                {
+                    Monitor.Enter(_a);
+                    await Task.Yield();
+                    Monitor.Exit(_a);
+                }
+
+                public void First() { lock (_a) { Relay(); } }
+
+                public void Second() { lock (_b) { lock (_a) { } } }
+
+                private void Relay() => Forward();
+
+                private void Forward() => TakeB();
+
+                private void TakeB() { lock (_b) { } }
+
+                public int Plain(int x) => x + 1;
+            }
+            """;
+        // A second file, not analysed in the first step (with every file analysed, the driver
+        // goes on to the compilation-end actions by itself).
+        const string other = "public static class Other { public static int Twice(int x) => 2 * x; }";
+        SyntaxTree tree = CSharpSyntaxTree.ParseText(open, AnalyzerRunner.ParseOptions, path: "/src/Open.cs");
+        CSharpCompilation compilation = AnalyzerRunner.Compile("OpenFile", new[] { tree, CSharpSyntaxTree.ParseText(other, AnalyzerRunner.ParseOptions, path: "/src/Other.cs") });
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false);
+        CompilationWithAnalyzers analyzed = compilation.WithAnalyzers(AnalyzerRunner.AllAnalyzers, options);
+
+        // (The walk counter is process-wide: this class runs in a collection of its own.)
+        int before = Volatile.Read(ref EngineTelemetry.WalkedBodies);
+        ImmutableArray<Diagnostic> live = await analyzed.GetAnalyzerSemanticDiagnosticsAsync(analyzed.Compilation.GetSemanticModel(tree), filterSpan: null, CancellationToken.None);
+        int walkedLive = Volatile.Read(ref EngineTelemetry.WalkedBodies) - before;
+
+        Assert.Contains(live, d => d.Id == RuleIdentifiers.ThreadOwnedLockHeldAcrossAwait);
+        Assert.Equal(4, walkedLive); // HeldAcrossAwait, First, Second, TakeB; not Relay, Forward, Plain, the field initializers
+
+        ImmutableArray<Diagnostic> all = await analyzed.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+        int walkedAll = Volatile.Read(ref EngineTelemetry.WalkedBodies) - before;
+
+        Assert.Contains(all, d => d.Id == RuleIdentifiers.InconsistentLockOrder);
+        Assert.True(walkedAll >= 7, $"the graph walks the queued bodies: {walkedAll}");
+    }
+}
