@@ -22,8 +22,6 @@ namespace OrderedLocks.Analyzers.Engine;
 /// </remarks>
 internal static class LockWords
 {
-    private const int ChunkSize = 4096;
-
     // MethodWalker.ClassifyInvocation (Monitor, Lock, SemaphoreSlim, ReaderWriterLockSlim, Mutex,
     // and LibraryLocks) and MethodWalker.TryConditionUse (Monitor's Wait and Pulse).
     private static readonly string[] s_bclWords =
@@ -38,20 +36,17 @@ internal static class LockWords
 
     private static readonly int s_maxLength = s_byLength.Length - 1;
 
-    /// <summary>The words the index looks for.</summary>
-    public static IEnumerable<string> Words => s_byLength.SelectMany(w => w);
-
     /// <summary>The start positions, in order, of the words of <paramref name="text"/> that are lock words.</summary>
     public static int[] Positions(SourceText text)
     {
         var positions = new List<int>();
-        char[] buffer = new char[ChunkSize];
+        char[] buffer = new char[SourceWords.ChunkSize];
         char[] word = new char[s_maxLength];
         int wordStart = -1;
         int wordLength = 0;
-        for (int start = 0; start < text.Length; start += ChunkSize)
+        for (int start = 0; start < text.Length; start += SourceWords.ChunkSize)
         {
-            int count = Math.Min(ChunkSize, text.Length - start);
+            int count = Math.Min(SourceWords.ChunkSize, text.Length - start);
             text.CopyTo(start, buffer, 0, count);
             for (int i = 0; i < count; i++)
             {

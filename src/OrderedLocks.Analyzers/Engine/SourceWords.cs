@@ -5,7 +5,8 @@ namespace OrderedLocks.Analyzers.Engine;
 /// <summary>Whole-word searches in source text: a cheap test that a tree (or a span of it) can contain a construct, before any syntax node is visited.</summary>
 internal static class SourceWords
 {
-    private const int ChunkSize = 4096;
+    /// <summary>How much text the searches copy out at a time.</summary>
+    internal const int ChunkSize = 4096;
 
     /// <summary>True when <paramref name="word"/> occurs in <paramref name="text"/> (within <paramref name="span"/>) not as part of a longer identifier.</summary>
     public static bool Contains(SourceText text, string word, TextSpan? span = null)
