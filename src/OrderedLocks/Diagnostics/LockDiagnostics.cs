@@ -41,7 +41,7 @@ public static class LockDiagnostics
     /// <summary>
     /// Gets or sets whether contended waits are recorded for <see cref="GetWaitSnapshot"/>,
     /// <see cref="FindDeadlocks"/>, watchdogs, metrics and events. Default: on. It costs an
-    /// allocation and a short section on a leaf gate per contended wait, nothing when a lock is free.
+    /// allocation and a compare-and-swap per contended wait, nothing when a lock is free.
     /// </summary>
     public static bool TrackWaits
     {

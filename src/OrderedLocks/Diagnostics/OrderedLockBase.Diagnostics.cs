@@ -9,8 +9,8 @@ namespace OrderedLocks;
 // contended entry points are named ...Core and called from here.
 //
 // Cost: nothing on the uncontended paths. A contended wait reads one static volatile flag; with
-// the registry on (the default) it also records the wait (one allocation and a short Monitor
-// section on a leaf gate), which is small next to queueing and blocking.
+// the registry on (the default) it also records the wait (a few allocations and a compare-and-swap
+// of the registry's table), which is small next to queueing and blocking.
 public abstract partial class OrderedLockBase
 {
     // What the holder's acquisition recorded when LockDiagnostics.CaptureStacks is on; valid only

@@ -14,11 +14,13 @@ internal enum WaitOutcome
 
 /// <summary>
 /// One contended wait in progress: who waits (thread or async flow), for which lock, what it holds,
-/// since when. Immutable after <see cref="WaitRegistry.Enter"/> except the registry links, Live and
-/// the watchdog's failure, which change under the registry's gate.
+/// since when. Immutable once <see cref="WaitRegistry.Enter"/> has published it, except the
+/// watchdog's failure, which is set once.
 /// </summary>
 internal sealed class WaitRecord
 {
+    private Exception? _failure;
+
     internal WaitRecord(long id, OrderedLockBase lockObject, bool isAsync, int flowNumber)
     {
         Id = id;
@@ -65,19 +67,16 @@ internal sealed class WaitRecord
 
     internal CancellationTokenSource? FailSource { get; set; }
 
-    // Set by the watchdog before it cancels FailSource; thrown into the waiter.
-    internal Exception? Failure { get; set; }
+    // Set by the watchdog before it cancels FailSource, once; thrown into the waiter.
+    internal Exception? Failure => Volatile.Read(ref _failure);
 
-    // Registry list links and liveness; changed under the registry's gate.
-    internal WaitRecord? Previous { get; set; }
-
-    internal WaitRecord? Next { get; set; }
-
-    internal bool Live { get; set; }
-
-    // The order records were linked in (under the registry's gate): a record linked later sees
-    // every record linked before it in its own snapshot.
+    // The order records were linked in, and the registry table generation they were linked into;
+    // both written before the record is published, never after.
     internal long LinkNumber { get; set; }
+
+    internal int Epoch { get; set; }
+
+    internal bool TrySetFailure(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null) is null;
 }
 
 /// <summary>Where and when the current holder acquired a lock (capture on only).</summary>

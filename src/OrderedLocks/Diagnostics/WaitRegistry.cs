@@ -1,24 +1,27 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 
 namespace OrderedLocks.Diagnostics;
 
 /// <summary>
-/// Every contended wait in progress, process-wide: an intrusive list under one leaf gate (a
-/// Monitor, so Microsoft Coyote sees it). Nothing is acquired while holding the gate.
+/// Every contended wait in progress, process-wide: one immutable table of the live records, in the
+/// order they were linked, replaced by compare-and-swap. There is no monitor: a Microsoft Coyote
+/// iteration that ends while one of its tasks is in the middle of linking or unlinking leaves
+/// nothing that a later iteration would find bound to the ended one (Coyote keeps a monitor it has
+/// seen bound to the iteration that first entered it while any task of that iteration is at or
+/// inside it), and a snapshot is one read. Linking and unlinking cost O(log n) in the number of
+/// waits in progress. Nothing is acquired here.
 /// </summary>
 internal static class WaitRegistry
 {
-    private static readonly object s_gate = new();
-    private static WaitRecord? s_head;
-    private static int s_count;
+    private static Table s_table = new(ImmutableSortedDictionary<long, WaitRecord>.Empty, lastLink: 0, epoch: 0);
     private static long s_lastId;
-    private static long s_lastLinkNumber;
     private static int s_lastFlowNumber;
 
     // The last cycle found by an on-wait check (LockDiagnostics.DetectDeadlocksOnWait).
     private static LockWaitCycle? s_lastDetected;
 
-    internal static int Count => Volatile.Read(ref s_count);
+    internal static int Count => Volatile.Read(ref s_table).Records.Count;
 
     internal static LockWaitCycle? LastDetected => Volatile.Read(ref s_lastDetected);
 
@@ -33,18 +36,20 @@ internal static class WaitRegistry
             record.WaitToken = record.FailSource.Token;
         }
 
-        lock (s_gate)
+        while (true)
         {
-            record.Next = s_head;
-            if (s_head is not null)
-            {
-                s_head.Previous = record;
-            }
+            Table table = Volatile.Read(ref s_table);
+            long link = table.LastLink + 1;
 
-            s_head = record;
-            record.Live = true;
-            record.LinkNumber = ++s_lastLinkNumber;
-            s_count++;
+            // Written before the record is published (by the exchange, a full fence), so every
+            // snapshot that holds the record sees its number.
+            record.LinkNumber = link;
+            record.Epoch = table.Epoch;
+            var next = new Table(table.Records.Add(link, record), link, table.Epoch);
+            if (Interlocked.CompareExchange(ref s_table, next, table) == table)
+            {
+                break;
+            }
         }
 
         LockTelemetry.OnWaitStart(record);
@@ -58,11 +63,18 @@ internal static class WaitRegistry
 
     internal static void Exit(WaitRecord record, WaitOutcome outcome)
     {
-        lock (s_gate)
+        while (true)
         {
-            if (record.Live)
+            Table table = Volatile.Read(ref s_table);
+            if (!table.Holds(record))
             {
-                Unlink(record);
+                break; // forgotten by Clear
+            }
+
+            var next = new Table(table.Records.Remove(record.LinkNumber), table.LastLink, table.Epoch);
+            if (Interlocked.CompareExchange(ref s_table, next, table) == table)
+            {
+                break;
             }
         }
 
@@ -73,55 +85,32 @@ internal static class WaitRegistry
     /// <summary>Forgets every record (for test harnesses between iterations); waits in progress go on unlisted.</summary>
     internal static void Clear()
     {
-        lock (s_gate)
+        while (true)
         {
-            while (s_head is not null)
+            Table table = Volatile.Read(ref s_table);
+            var empty = new Table(ImmutableSortedDictionary<long, WaitRecord>.Empty, table.LastLink, table.Epoch + 1);
+            if (Interlocked.CompareExchange(ref s_table, empty, table) == table)
             {
-                Unlink(s_head);
-            }
-
-            s_lastFlowNumber = 0;
-            s_lastDetected = null;
-        }
-    }
-
-    /// <summary>Copies the live records, oldest first.</summary>
-    internal static List<WaitRecord> Live()
-    {
-        var result = new List<WaitRecord>();
-        lock (s_gate)
-        {
-            for (WaitRecord? r = s_head; r is not null; r = r.Next)
-            {
-                result.Add(r);
+                break;
             }
         }
 
-        result.Reverse();
-        return result;
+        Interlocked.Exchange(ref s_lastFlowNumber, 0);
+        Volatile.Write(ref s_lastDetected, null);
     }
 
-    internal static bool IsLive(WaitRecord record)
-    {
-        lock (s_gate)
-        {
-            return record.Live;
-        }
-    }
+    /// <summary>Copies the live records, oldest first (one consistent snapshot).</summary>
+    internal static List<WaitRecord> Live() => new(Volatile.Read(ref s_table).Records.Values);
+
+    internal static bool IsLive(WaitRecord record) => Volatile.Read(ref s_table).Holds(record);
 
     /// <summary>Fails a waiter with <paramref name="failure"/>; false when the wait is over or cannot be failed.</summary>
     internal static bool TryFail(WaitRecord record, Exception failure)
     {
-        CancellationTokenSource? source;
-        lock (s_gate)
+        CancellationTokenSource? source = record.FailSource;
+        if (source is null || !IsLive(record) || !record.TrySetFailure(failure))
         {
-            if (!record.Live || record.FailSource is null || record.Failure is not null)
-            {
-                return false;
-            }
-
-            record.Failure = failure;
-            source = record.FailSource;
+            return false;
         }
 
         try
@@ -134,28 +123,6 @@ internal static class WaitRegistry
         }
 
         return true;
-    }
-
-    private static void Unlink(WaitRecord record)
-    {
-        if (record.Previous is null)
-        {
-            s_head = record.Next;
-        }
-        else
-        {
-            record.Previous.Next = record.Next;
-        }
-
-        if (record.Next is not null)
-        {
-            record.Next.Previous = record.Previous;
-        }
-
-        record.Previous = null;
-        record.Next = null;
-        record.Live = false;
-        s_count--;
     }
 
     // Looks for a cycle through a wait that just began (the last wait of a deadlock closes it).
@@ -197,5 +164,27 @@ internal static class WaitRegistry
         }
 
         return long.MaxValue;
+    }
+
+    // The registry's state; never changed once published.
+    private sealed class Table
+    {
+        internal Table(ImmutableSortedDictionary<long, WaitRecord> records, long lastLink, int epoch)
+        {
+            Records = records;
+            LastLink = lastLink;
+            Epoch = epoch;
+        }
+
+        // Keyed by link number, so enumerating gives the order records were linked in.
+        internal ImmutableSortedDictionary<long, WaitRecord> Records { get; }
+
+        internal long LastLink { get; }
+
+        // Raised by every Clear: a record linked before it is not this table's, whatever its number.
+        internal int Epoch { get; }
+
+        internal bool Holds(WaitRecord record) =>
+            record.Epoch == Epoch && Records.TryGetValue(record.LinkNumber, out WaitRecord? held) && ReferenceEquals(held, record);
     }
 }
