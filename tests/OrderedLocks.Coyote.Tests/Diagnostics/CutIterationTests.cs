@@ -10,7 +10,8 @@ namespace OrderedLocks.Coyote.Tests.Diagnostics;
 /// An iteration that ends on a bug while other tasks are in the middle of a contended wait must
 /// leave nothing behind that a later iteration or campaign trips over. Coyote ties every monitor
 /// it has seen to the iteration that first entered it, and keeps that tie while a task of an
-/// ended iteration is still at or inside the monitor: a static monitor in the library (the wait
+/// ended iteration still owns the monitor (paused at a scheduling point inside it) or is queued
+/// for it: a static monitor in the library (the wait
 /// registry's gate, until this test) then fails every later iteration of every campaign in the
 /// process ("Accessing 'lock(…)' that was created in a previous test iteration"). Iterations cut
 /// by the step bound do not do this: Coyote lets their tasks run out.
