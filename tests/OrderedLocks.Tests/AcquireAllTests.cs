@@ -107,10 +107,49 @@ public sealed class AcquireAllTests
         Locks.AssertFree(a, b);
     }
 
-    // The sort of small sets places each lock by counting the keys below its own (no branch on
-    // the input order); duplicates must land next to each other and be dropped, whatever their
-    // positions. Checked against a plain sort for every set size on both sides of the small-set
-    // limit (8), with equal and negative ranks and locks passed up to four times.
+    // Each sort of small sets on its own (the networks for one to four and for five to eight
+    // locks, and the counting sort the second falls back to when a key is at the maximum, which
+    // no test can create through the public API), against a plain sort of the distinct locks:
+    // every size from 1 to 8, distinct and repeated locks, every order the generator gives.
+    [Theory]
+    [InlineData("tiny", 1, 4)]
+    [InlineData("eight", 5, 8)]
+    [InlineData("counting", 1, 8)]
+    public void SmallSetSorts_MatchAPlainSortOfTheDistinctLocks(string sort, int smallest, int largest)
+    {
+        var random = new Random(20261202);
+        var pool = new OrderedLock[10];
+        for (int i = 0; i < pool.Length; i++)
+        {
+            pool[i] = new OrderedLock($"s{i}", rank: random.Next(-2, 3));
+        }
+
+        for (int round = 0; round < 4_000; round++)
+        {
+            int length = smallest + (round % (largest - smallest + 1));
+            int distinct = round % 3 == 0 ? pool.Length : Math.Max(1, length / 2); // every third round: mostly distinct
+            var passed = new OrderedLockBase[length];
+            for (int i = 0; i < length; i++)
+            {
+                passed[i] = pool[random.Next(distinct)];
+            }
+
+            var work = new OrderedLockBase?[8];
+            OrderedLockBase[] sorted = (sort switch
+            {
+                "tiny" => OrderedLock.SortDistinctTiny(passed, work, "locks"),
+                "eight" => OrderedLock.SortDistinctEight(passed, work, "locks"),
+                _ => OrderedLock.SortDistinctSmall(passed, work, "locks"),
+            }).ToArray();
+            OrderedLockBase[] expected = passed.Distinct().OrderBy(l => l.Rank).ThenBy(l => l.Id).ToArray();
+            Assert.True(expected.SequenceEqual(sorted), $"{sort} of [{string.Join(", ", passed.Select(l => l.Name))}] gave [{string.Join(", ", sorted.Select(l => l.Name))}]");
+        }
+    }
+
+    // The sort of small sets places each lock without a branch on the input order; duplicates
+    // must land next to each other and be dropped, whatever their positions. Checked against a
+    // plain sort for every set size on both sides of the small-set limit (8), with equal and
+    // negative ranks and locks passed up to four times.
     [Theory]
     [InlineData(LockOrderChecking.Strict)]
     [InlineData(LockOrderChecking.Off)]
