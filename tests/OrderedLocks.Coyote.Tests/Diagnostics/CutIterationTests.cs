@@ -124,7 +124,7 @@ public sealed class CutIterationTests
                 }
             }),
         };
-        using (a.Acquire())
+        using (await a.AcquireAsync())
         {
             await Task.Yield();
         }
