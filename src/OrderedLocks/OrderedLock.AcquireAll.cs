@@ -473,9 +473,9 @@ public sealed partial class OrderedLock
     // SortDistinct for one to four locks (the commonest sets): a sorting network (pairs compared
     // in a fixed sequence, each pair put in order without a branch) over locals, then one write of
     // each lock. Four locks take five compare-and-swaps where the counting sort below takes
-    // sixteen rounds of two compares (AcquireAll(4) went from 1.28-1.49x to 1.12-1.20x four nested
-    // Acquire calls: docs/benchmarks.md). Equal keys are the same lock passed again: sorted, they
-    // are adjacent.
+    // sixteen rounds of two compares (AcquireAll(4), median of the interleaved runner: from
+    // 1.33-1.45x to 1.16-1.22x four nested Acquire calls; docs/benchmarks.md). Equal keys are the
+    // same lock passed again: sorted, they are adjacent.
     internal static ReadOnlySpan<OrderedLockBase> SortDistinctTiny(ReadOnlySpan<OrderedLockBase> locks, Span<OrderedLockBase?> work, string paramName)
     {
         int count = locks.Length;
@@ -530,9 +530,9 @@ public sealed partial class OrderedLock
         return System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref work[0]!, filled);
     }
 
-    // SortDistinct for five to eight locks: the same, with Batcher's 19-comparator network for
-    // eight (checked on every 0/1 input) and the missing places filled with a key above every
-    // lock's. A lock whose key is that maximum (the largest rank and creation id) takes the
+    // SortDistinct for five to eight locks: the same, with Batcher's 19-comparator odd-even merge
+    // network for eight (AcquireAllTests.SmallSetSorts compares it with a plain sort) and the
+    // missing places filled with a key above every lock's. A lock whose key is that maximum (the largest rank and creation id) takes the
     // counting sort instead, so a filler never sorts before a lock.
     internal static ReadOnlySpan<OrderedLockBase> SortDistinctEight(ReadOnlySpan<OrderedLockBase> locks, Span<OrderedLockBase?> work, string paramName)
     {

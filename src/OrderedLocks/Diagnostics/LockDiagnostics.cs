@@ -40,8 +40,8 @@ public static class LockDiagnostics
 
     /// <summary>
     /// Gets or sets whether contended waits are recorded for <see cref="GetWaitSnapshot"/>,
-    /// <see cref="FindDeadlocks"/>, watchdogs, metrics and events. Default: on. It costs an
-    /// allocation and a compare-and-swap per contended wait, nothing when a lock is free.
+    /// <see cref="FindDeadlocks"/>, watchdogs, metrics and events. Default: on. It costs a
+    /// few allocations and a compare-and-swap per contended wait, nothing when a lock is free.
     /// </summary>
     public static bool TrackWaits
     {

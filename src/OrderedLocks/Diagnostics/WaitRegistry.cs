@@ -7,10 +7,10 @@ namespace OrderedLocks.Diagnostics;
 /// Every contended wait in progress, process-wide: one immutable table of the live records, in the
 /// order they were linked, replaced by compare-and-swap. There is no monitor: a Microsoft Coyote
 /// iteration that ends while one of its tasks is in the middle of linking or unlinking leaves
-/// nothing that a later iteration would find bound to the ended one (Coyote keeps a monitor it has
-/// seen bound to the iteration that first entered it while a task of that iteration owns it or
-/// is queued for it), and a snapshot is one read. Linking and unlinking cost O(log n) in the number of
-/// waits in progress. Nothing is acquired here.
+/// nothing that a later iteration would find bound to the ended one (Coyote keeps a monitor it
+/// has seen bound to the iteration that first entered it while a task of that iteration owns it
+/// or is queued for it), and a snapshot is one read. Linking and unlinking cost O(log n) in the
+/// number of waits in progress. Nothing is acquired here.
 /// </summary>
 internal static class WaitRegistry
 {
