@@ -475,7 +475,9 @@ public sealed class OrderedDistributedLockTests
         });
 
         // While the waiter waits it does not hold the server lock: another session can take it.
-        for (int i = 0; i < 1500 && condition.WaiterCount == 0; i++)
+        // The waiter is counted as it queues, just before it gives the lock up (so that a notify
+        // in between is not lost), so the release is awaited too, within the same bound.
+        for (int i = 0; i < 1500 && (condition.WaiterCount == 0 || _pg.AdvisoryLocks(key) != (0, 0)); i++)
         {
             await Task.Delay(20);
         }
