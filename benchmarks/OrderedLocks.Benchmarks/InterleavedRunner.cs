@@ -58,10 +58,21 @@ internal static class InterleavedRunner
     private static void RunClass(Type type)
     {
         object instance = Activator.CreateInstance(type)!;
-        Invoke(type, instance, typeof(GlobalSetupAttribute));
+
+        // A global setup for one benchmark alone changes the process for that benchmark (say, it
+        // records an asynchronous hold so that every later synchronous acquisition reads the
+        // flow): in one shared process it would change every other row too. Such benchmarks
+        // need a process of their own, so they are left to BenchmarkDotNet.
+        HashSet<string> ownProcess = OwnProcessBenchmarks(type);
+        Invoke(type, instance, typeof(GlobalSetupAttribute), ownProcess);
+        foreach (string name in ownProcess)
+        {
+            Console.WriteLine($"(skipped {name}: its global setup is its own, so it needs a process of its own; see BenchmarkDotNet's figure)");
+        }
+
         var cases = type.GetMethods()
             .Select(m => (Method: m, Attribute: m.GetCustomAttribute<BenchmarkAttribute>()))
-            .Where(c => c.Attribute is not null)
+            .Where(c => c.Attribute is not null && !ownProcess.Contains(c.Method.Name))
             .Select(c => new Case(c.Attribute!.Description ?? c.Method.Name, c.Attribute.Baseline, c.Attribute.OperationsPerInvoke, ToAction(c.Method, instance))
             {
                 Category = c.Method.GetCustomAttribute<BenchmarkCategoryAttribute>()?.Categories.FirstOrDefault() ?? string.Empty,
@@ -108,12 +119,33 @@ internal static class InterleavedRunner
 
     private static string Format(double ns) => ns >= 1000 ? $"{ns / 1000:F2} us" : $"{ns:F2} ns";
 
-    private static void Invoke(Type type, object instance, Type attribute)
+    private static void Invoke(Type type, object instance, Type attribute, HashSet<string>? skippedTargets = null)
     {
         foreach (MethodInfo method in type.GetMethods().Where(m => m.GetCustomAttribute(attribute) is not null))
         {
+            string[] targets = (method.GetCustomAttribute(attribute) as TargetedAttribute)?.Targets ?? [];
+            if (skippedTargets is not null && targets.Length > 0 && targets.All(skippedTargets.Contains))
+            {
+                continue;
+            }
+
             method.Invoke(instance, null);
         }
+    }
+
+    // Benchmarks whose global setup targets them and no other benchmark.
+    private static HashSet<string> OwnProcessBenchmarks(Type type)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        foreach (MethodInfo method in type.GetMethods())
+        {
+            if (method.GetCustomAttribute<GlobalSetupAttribute>() is { Targets: { Length: 1 } targets })
+            {
+                result.Add(targets[0]);
+            }
+        }
+
+        return result;
     }
 
     private static Action ToAction(MethodInfo method, object instance)

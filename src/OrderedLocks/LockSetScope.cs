@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace OrderedLocks;
 
@@ -20,6 +21,8 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
     // - an asynchronous set, or more than eight locks: an array of their own.
     // The scope stays small (it is returned by value; copying member scopes with their object
     // references costs a GC write barrier each, measured at about 2 ns per reference).
+    // A frame set also keeps its last member's scope in _first: when that member is a plain
+    // OrderedLock, its own release decides which copy of the set releases (see ReleaseFrame).
     private readonly LockScope _first;
     private readonly LockScope _second;
     private readonly LockScope[]? _scopes;
@@ -45,6 +48,7 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
         _frame = frame;
         _generation = frame.Generation;
         _count = count;
+        _first = frame.Scopes[count - 1];
     }
 
     /// <summary>Gets the number of distinct locks acquired (duplicates were dropped).</summary>
@@ -101,7 +105,7 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
     {
         if (_frame is not null)
         {
-            ReleaseFrame(_frame, _generation, _count);
+            ReleaseFrame(_frame, _generation, _count, _first.Lock, _first.Token);
         }
         else if (_scopes is not null)
         {
@@ -161,18 +165,48 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
         }
     }
 
-    // Only the first Dispose of any copy wins the frame's generation; later ones (and copies
-    // disposed after the frame was reused for another set) find it moved on and do nothing.
-    private static void ReleaseFrame(SetFrame frame, int generation, int count)
+    // Exactly one Dispose among all copies of a set releases it and gives the frame back; the
+    // others (and copies disposed after the frame was reused for another set) touch nothing.
+    // Which one is decided by an atomic step that the release needs anyway when the last member
+    // is a plain OrderedLock: its unlock succeeds for one caller only, because the token held in
+    // this scope (not read from the frame) identifies that hold and no later one. Until the
+    // winner recycles the frame, nobody else can rent it, so reading the other members from it is
+    // safe. For the other kinds, whose release may throw or belong to a holder, the frame's
+    // generation is compare-exchanged first, as before.
+    // Not inlined: inlined into every Dispose (pairs included), it made the JIT keep the whole
+    // scope in memory and copy it at every use, 25 ns more per pair set.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReleaseFrame(SetFrame frame, int generation, int count, OrderedLockBase? lastLock, int lastToken)
     {
-        if (Interlocked.CompareExchange(ref frame.Generation, generation + 1, generation) != generation)
+        HeldLocks.ThreadHolds? holds;
+        int rest = count;
+        if (lastLock is OrderedLock plain)
         {
-            return;
+            holds = HeldLocks.ThreadHoldsOrNull;
+
+            // The marking is read from the frame: if the frame has moved on, the unlock fails
+            // (the token is this set's) before the marking is used.
+            if (!plain.TryReleaseInSet(lastToken, frame.Scopes[count - 1].Tracking, holds))
+            {
+                return;
+            }
+
+            Volatile.Write(ref frame.Generation, generation + 1); // stale copies' Locks now see it released
+            rest = count - 1; // the last member is released
+        }
+        else
+        {
+            if (Interlocked.CompareExchange(ref frame.Generation, generation + 1, generation) != generation)
+            {
+                return;
+            }
+
+            holds = HeldLocks.ThreadHoldsOrNull;
         }
 
         try
         {
-            ReleaseInReverse(frame.Scopes.AsSpan(0, count));
+            ReleaseInReverse(frame.Scopes.AsSpan(0, rest), holds);
         }
         finally
         {
@@ -181,9 +215,12 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
     }
 
     // Releases scopes[^1] .. scopes[0]; every release is attempted even if one throws.
-    internal static void ReleaseInReverse(ReadOnlySpan<LockScope> scopes)
+    internal static void ReleaseInReverse(ReadOnlySpan<LockScope> scopes) =>
+        ReleaseInReverse(scopes, HeldLocks.ThreadHoldsOrNull);
+
+    // The same, with the releasing thread's list already looked up.
+    private static void ReleaseInReverse(ReadOnlySpan<LockScope> scopes, HeldLocks.ThreadHolds? holds)
     {
-        HeldLocks.ThreadHolds? holds = HeldLocks.ThreadHoldsOrNull;
         int i = scopes.Length - 1;
         try
         {
@@ -218,8 +255,10 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// The member scopes of a synchronous set of three to eight locks. Each thread keeps one spare
-    /// frame: a set takes it (or a new one) and its release gives it back to the releasing thread.
+    /// The member scopes of a synchronous set of three to eight locks. Each thread keeps one
+    /// frame of its own (its list's <c>SpareFrame</c>, made by its first such set) and uses it
+    /// whenever it is free; a set taken while it is in use (a set inside a set, or one still held
+    /// elsewhere) gets a frame of its own, which is garbage after the release.
     /// </summary>
     internal sealed class SetFrame
     {
@@ -228,23 +267,37 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
         // Moves on with every release, so stale copies of a released set's scope are recognised.
         internal int Generation;
 
-        // The thread whose spare frame this becomes when released: the last thread that rented
-        // it. Written by that thread only; read by whichever thread releases the set.
-        private HeldLocks.ThreadHolds? _home;
+        // 1 from Rent until the release that won the set (on any thread) has cleared the scopes;
+        // then 0, published with a release write: the home thread reads it with an acquire read
+        // before it reuses the frame, so it sees the cleared scopes. Only the home thread rents
+        // (sets it to 1), so no atomic operation is needed, and no reference is written on
+        // either side (each reference written to a heap object costs a GC write barrier).
+        private int _inUse;
 
-        // Takes the thread's spare frame, or a new one.
+        // Takes the thread's frame when it is free, or a new one.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal static SetFrame Rent(HeldLocks.ThreadHolds holds)
         {
-            SetFrame frame = holds.SpareFrame ?? new SetFrame();
-            holds.SpareFrame = null;
-            frame._home = holds;
+            SetFrame? frame = holds.SpareFrame;
+            if (frame is null || Volatile.Read(ref frame._inUse) != 0)
+            {
+                return RentNew(holds);
+            }
+
+            frame._inUse = 1;
             return frame;
         }
 
-        // Drops the member scopes (no stale references to locks) and becomes its home thread's
-        // spare again unless that thread has one. Released on another thread, the plain write may
-        // race with the home thread's Rent: then a frame is dropped (garbage), never shared, since
-        // only the one release that won the generation recycles a frame.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static SetFrame RentNew(HeldLocks.ThreadHolds holds)
+        {
+            var frame = new SetFrame { _inUse = 1 };
+            holds.SpareFrame ??= frame; // the thread's first frame is the one it keeps
+            return frame;
+        }
+
+        // Drops the member scopes (no stale references to locks) and frees the frame for its
+        // thread's next set. Called once per set, by the release that won it.
         internal void Recycle(int count)
         {
             LockScope[] scopes = Scopes;
@@ -253,11 +306,7 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
                 scopes[i] = default; // plain zeroing stores (Array.Clear calls out for a few elements)
             }
 
-            HeldLocks.ThreadHolds? home = _home;
-            if (home is not null && home.SpareFrame is null)
-            {
-                home.SpareFrame = this;
-            }
+            Volatile.Write(ref _inUse, 0);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OrderedLocks.Checking;
 using OrderedLocks.Internal;
 
@@ -194,10 +195,14 @@ public sealed partial class OrderedLock
     {
         // Sort into a buffer on the stack; the member scopes go inline (one or two locks) or into
         // the thread's reusable frame (up to eight): a synchronous AcquireAll of up to eight locks
-        // allocates nothing once the thread has done one.
+        // allocates nothing once the thread has done one. The stack buffer is passed on its own,
+        // never behind a choice between it and an array: the JIT then knows the sort's writes go
+        // to the stack and emits no GC write barrier for them (four to eight helper calls per
+        // set otherwise).
         SmallLockBuffer buffer = default;
-        Span<OrderedLockBase?> work = locks.Length <= SmallLockBuffer.Capacity ? buffer : new OrderedLockBase?[locks.Length];
-        ReadOnlySpan<OrderedLockBase> sorted = SortDistinct(locks, work, paramName);
+        ReadOnlySpan<OrderedLockBase> sorted = locks.Length <= SmallLockBuffer.Capacity
+            ? SortDistinctSmallSet(locks, buffer, paramName)
+            : SortDistinct(locks, new OrderedLockBase?[locks.Length], paramName);
         HeldLocks.ThreadHolds holds = HeldLocks.CurrentThreadHoldsOrCreate;
         if (!IsFreshStrictSet(sorted, holds))
         {
@@ -330,7 +335,23 @@ public sealed partial class OrderedLock
     {
         for (int i = 0; i < sorted.Length; i++)
         {
-            LockScope one = AcquireMember(sorted[i], holds, deadline, cancellationToken);
+            OrderedLockBase member = sorted[i];
+            int remaining = deadline == long.MaxValue ? Timeout.Infinite : Timeouts.Remaining(deadline);
+            if (member is OrderedLock plain)
+            {
+                // The scope is built in its slot: copying a returned scope into the frame would
+                // write both of its references with a GC write barrier each, the null one too.
+                int token = plain.AcquireTokenInSet(holds, remaining, cancellationToken, out byte tracking);
+                if (token == 0)
+                {
+                    return i;
+                }
+
+                scopes[i] = new LockScope(plain, token, tracking, null);
+                continue;
+            }
+
+            LockScope one = member.AcquireForSet(remaining, cancellationToken, checkedByCaller: true);
             if (!one.IsAcquired)
             {
                 return i;
@@ -420,6 +441,20 @@ public sealed partial class OrderedLock
         }
 
         return sorted.ToArray();
+    }
+
+    // SortDistinct for one to eight locks, inlined into the caller so that writes to its stack
+    // buffer are known to be stack writes.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<OrderedLockBase> SortDistinctSmallSet(ReadOnlySpan<OrderedLockBase> locks, Span<OrderedLockBase?> work, string paramName)
+    {
+        Debug.Assert(locks.Length <= SmallLockBuffer.Capacity && work.Length >= locks.Length, "A small set and room for it.");
+        if (locks.Length == 0)
+        {
+            ThrowHelper.ThrowEmptyLockSet(paramName);
+        }
+
+        return locks.Length <= 4 ? SortDistinctTiny(locks, work, paramName) : SortDistinctEight(locks, work, paramName);
     }
 
     // Copies `locks` into `work` sorted by the global order, without duplicates; returns the

@@ -276,6 +276,26 @@ public sealed partial class OrderedLock : OrderedLockBase
         return HoldOnThread(token, EffectiveChecking, holds);
     }
 
+    // AcquireInSet for a caller that builds the scope itself (in a frame's slot): returns the
+    // hold's token, or 0 when the wait timed out (nothing is then held or recorded).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int AcquireTokenInSet(HeldLocks.ThreadHolds holds, int timeoutMs, CancellationToken cancellationToken, out byte tracking)
+    {
+        int token = TryLockFast();
+        if (token == 0)
+        {
+            token = LockContended(timeoutMs, cancellationToken);
+            if (token == 0)
+            {
+                tracking = LockScope.NotTracked;
+                return 0;
+            }
+        }
+
+        tracking = RecordOnThread(token, EffectiveChecking, holds);
+        return token;
+    }
+
     internal override ValueTask<LockScope> AcquireForSetAsync(HoldNode? node, int timeoutMs, CancellationToken cancellationToken)
     {
         int token = TryLockFast();
@@ -312,6 +332,37 @@ public sealed partial class OrderedLock : OrderedLockBase
         {
             holds?.Remove(this, token);
         }
+    }
+
+    // ReleaseInSet that says whether this call released the hold: false when the scope's hold had
+    // already ended (another copy of the scope, or of its set, released it). At most one caller
+    // gets true for a hold, however many copies race.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryReleaseInSet(int scopeToken, byte tracking, HeldLocks.ThreadHolds? holds)
+    {
+        int token = scopeToken;
+        if (!IsHeldWithToken(token))
+        {
+            token = ResolveToken(token);
+            if (token == 0)
+            {
+                return false;
+            }
+        }
+
+        _ownerThreadId = 0;
+        if (Diagnostics.LockDiagnostics.s_captureStacks) Diagnostics.LockDiagnostics.OnRelease(this, token);
+        if (!Unlock(token))
+        {
+            return false;
+        }
+
+        if (tracking == LockScope.TrackedOnThread)
+        {
+            holds?.Remove(this, token);
+        }
+
+        return true;
     }
 
     // Releases the scope's hold if the scope still holds it. Returns the token when the hold was

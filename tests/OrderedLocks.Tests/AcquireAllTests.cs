@@ -486,6 +486,70 @@ public sealed class AcquireAllTests
         Locks.AssertFree(locks);
     }
 
+    // Two copies of one frame-backed set disposed at the same moment on two threads, while the
+    // home thread goes straight on to take another set (which may reuse the frame as soon as it
+    // is given back): exactly one release of each member, and the next set is never touched by
+    // the losing copy. The last member decides which kind of release arbitrates (a plain lock's
+    // own token, or the frame's generation for the other kinds), so both are raced.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CopiesOfOneSetDisposedConcurrently_ReleaseOnce_AndNeverTouchTheNextSet(bool fileLockLast)
+    {
+        const int Rounds = 2_000;
+        string path = Path.Combine(Path.GetTempPath(), $"ol-set-race-{Guid.NewGuid():N}");
+        OrderedLockBase[] first = Enumerable.Range(0, 4)
+            .Select(i => i == 3 && fileLockLast
+                ? (OrderedLockBase)new OrderedFileLock(path, $"a{i}", rank: i + 1)
+                : new OrderedLock($"a{i}", rank: i + 1))
+            .ToArray();
+        OrderedLock[] next = Enumerable.Range(0, 4).Select(i => new OrderedLock($"b{i}", rank: i + 10)).ToArray();
+        using var start = new Barrier(2);
+        LockSetScope shared = default;
+        var disposedElsewhere = new SemaphoreSlim(0);
+        var go = new SemaphoreSlim(0);
+        bool stop = false;
+
+        Task other = TestThreads.Run(() =>
+        {
+            while (true)
+            {
+                go.Wait();
+                if (Volatile.Read(ref stop))
+                {
+                    return;
+                }
+
+                LockSetScope copy = shared;
+                start.SignalAndWait();
+                copy.Dispose();
+                disposedElsewhere.Release();
+            }
+        });
+
+        for (int round = 0; round < Rounds; round++)
+        {
+            shared = OrderedLock.AcquireAll(first);
+            go.Release();
+            start.SignalAndWait();
+            shared.Dispose();
+            using (LockSetScope second = OrderedLock.AcquireAll(next))
+            {
+                Assert.True(await disposedElsewhere.WaitAsync(TestTimeouts.Hang), "the other thread's dispose hung");
+                Assert.All(next, l => Assert.True(l.IsLocked, $"round {round}: {l.Name} was released by a copy of the previous set"));
+                Assert.Equal(next, second.Locks);
+            }
+
+            Locks.AssertFree(first);
+            Locks.AssertFree(next);
+        }
+
+        Volatile.Write(ref stop, true);
+        go.Release();
+        await other.WaitAsync(TestTimeouts.Hang);
+        File.Delete(path + ".lock");
+    }
+
     // Set scopes disposed on another thread give their frame to that thread; both threads then go
     // on taking sets correctly (no frame shared by two live sets).
     [Fact]
