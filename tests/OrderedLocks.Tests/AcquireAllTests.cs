@@ -608,4 +608,64 @@ public sealed class AcquireAllTests
 
         Assert.Equal(0, allocated);
     }
+
+    // A set taken inside a set on the same thread cannot use the thread's frame (the outer set's
+    // scopes are in it): it gets a frame of its own, and neither set's release touches the other.
+    [Fact]
+    public void SetInsideSet_SameThread_KeepsBothIntact()
+    {
+        OrderedLock[] outer = Enumerable.Range(0, 3).Select(i => new OrderedLock($"o{i}", rank: i + 1)).ToArray();
+        OrderedLock[] inner = Enumerable.Range(0, 4).Select(i => new OrderedLock($"i{i}", rank: i + 10)).ToArray();
+        using (LockSetScope outerSet = OrderedLock.AcquireAll(outer))
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                using (LockSetScope innerSet = OrderedLock.AcquireAll(inner))
+                {
+                    Assert.Equal(outer, outerSet.Locks);
+                    Assert.Equal(inner, innerSet.Locks);
+                }
+
+                Locks.AssertFree(inner);
+                Assert.All(outer, l => Assert.True(l.IsLocked, $"{l.Name} was released by the inner set"));
+                Assert.Equal(outer, outerSet.Locks);
+            }
+        }
+
+        Locks.AssertFree(outer);
+    }
+
+    // A set whose acquisition gives up part-way (a member held elsewhere, the timeout runs out)
+    // gives the thread's frame back: the next sets still reuse it and allocate nothing.
+    [Fact]
+    public async Task TimedOutSet_GivesTheFrameBack()
+    {
+        OrderedLock[] locks = Enumerable.Range(0, 4).Select(i => new OrderedLock($"t{i}", rank: i + 1, checking: LockOrderChecking.Strict)).ToArray();
+        using LockScope heldElsewhere = await TestThreads.Run(() => locks[2].Acquire().HandOff()).WaitAsync(TestTimeouts.Hang);
+        long allocated = await TestThreads.Run(() =>
+        {
+            OrderedLock[] free = Enumerable.Range(0, 4).Select(i => new OrderedLock($"f{i}", rank: i + 10, checking: LockOrderChecking.Strict)).ToArray();
+            for (int i = 0; i < 10; i++)
+            {
+                OrderedLock.AcquireAll(free).Dispose(); // warm up: JIT, the thread's list and frame
+            }
+
+            Assert.False(OrderedLock.TryAcquireAll(TimeSpan.FromMilliseconds(20), out LockSetScope failed, locks));
+            Assert.Equal(0, failed.Count);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                using (OrderedLock.AcquireAll(free))
+                {
+                }
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }).WaitAsync(TestTimeouts.Hang);
+
+        Assert.Equal(0, allocated);
+        Assert.False(locks[0].IsLocked);
+        Assert.False(locks[1].IsLocked);
+        Assert.False(locks[3].IsLocked);
+    }
 }
