@@ -15,6 +15,8 @@ namespace OrderedLocks.Benchmarks;
 //
 //   dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --interleaved [ClassNamePart]
 //       cross-check of the ratios: all methods of a class interleaved in one process (see InterleavedRunner)
+//   dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --interleaved ClassName --against DIR
+//       A/B of two builds: the class run against this build and against DIR/OrderedLocks.dll, interleaved in one process
 //   dotnet run -c Release --project benchmarks/OrderedLocks.Benchmarks -- --learned-scale [count]
 //       issue 16's memory and time probe: per-entity locks under one long-lived lock (see LearnedScaleProbe)
 // Other BenchmarkDotNet arguments pass through (--filter, --list flat, --job, --exporters ...).
@@ -27,7 +29,9 @@ internal static class Program
         int interleaved = Array.FindIndex(args, a => string.Equals(a, "--interleaved", StringComparison.OrdinalIgnoreCase));
         if (interleaved >= 0)
         {
-            InterleavedRunner.Run(interleaved + 1 < args.Length ? args[interleaved + 1] : null);
+            int against = Array.FindIndex(args, a => string.Equals(a, "--against", StringComparison.OrdinalIgnoreCase));
+            string? filter = interleaved + 1 < args.Length && !args[interleaved + 1].StartsWith("--", StringComparison.Ordinal) ? args[interleaved + 1] : null;
+            InterleavedRunner.Run(filter, against >= 0 && against + 1 < args.Length ? args[against + 1] : null);
             return 0;
         }
 
