@@ -43,12 +43,14 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
         _count = second.IsAcquired ? 2 : first.IsAcquired ? 1 : 0;
     }
 
-    internal LockSetScope(SetFrame frame, int count)
+    // `lastLock` and `lastToken`: the last member and its scope's token, as scalars (copying its
+    // scope out of the frame made the JIT read it with one wide load over narrower stores).
+    internal LockSetScope(SetFrame frame, int count, OrderedLockBase lastLock, int lastToken)
     {
         _frame = frame;
         _generation = frame.Generation;
         _count = count;
-        _first = frame.Scopes[count - 1];
+        _first = new LockScope(lastLock, lastToken, LockScope.NotTracked, null);
     }
 
     /// <summary>Gets the number of distinct locks acquired (duplicates were dropped).</summary>

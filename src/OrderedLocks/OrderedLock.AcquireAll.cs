@@ -236,7 +236,7 @@ public sealed partial class OrderedLock
             return default;
         }
 
-        return frame is not null ? new LockSetScope(frame, taken) : new LockSetScope(scopes);
+        return frame is not null ? new LockSetScope(frame, taken, sorted[taken - 1], scopes[taken - 1].Token) : new LockSetScope(scopes);
 
         // The scopes taken before a failure are the leading acquired ones (the rest are default:
         // a new array, or a frame cleared when it was last recycled).
