@@ -139,7 +139,11 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
         }
     }
 
-    // Releases an inline set: the second lock first; both releases are attempted.
+    // Releases an inline set: the second lock first; both releases are attempted. Always inlined:
+    // left to the JIT's judgement, some compilations called it instead (the two scopes copied
+    // through the stack), and AcquireAll(2) measured 51 ns there against 34 ns in the others,
+    // in the same process.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ReleaseInline(LockScope first, LockScope second)
     {
         HeldLocks.ThreadHolds? holds = HeldLocks.ThreadHoldsOrNull;
