@@ -262,9 +262,9 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// The member scopes of a synchronous set of three to eight locks. Each thread keeps one
-    /// frame of its own (its list's <c>SpareFrame</c>, made by its first such set) and uses it
-    /// whenever it is free; a set taken while it is in use (a set inside a set, or one still held
-    /// elsewhere) gets a frame of its own, which is garbage after the release.
+    /// frame (its list's <c>SpareFrame</c>) and uses it whenever it is free; a set taken while it
+    /// is in use (a set inside a set, a set still held elsewhere, or one never disposed) gets a
+    /// new frame, which the thread keeps from then on.
     /// </summary>
     internal sealed class SetFrame
     {
@@ -294,11 +294,14 @@ public readonly struct LockSetScope : IDisposable, IAsyncDisposable
             return frame;
         }
 
+        // The thread's frame is missing or in use: a new one, which becomes the thread's frame.
+        // The one in use is left to its set and is garbage after that set's release, so a set that
+        // is never disposed costs one frame, not one per later set on the thread.
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static SetFrame RentNew(HeldLocks.ThreadHolds holds)
         {
             var frame = new SetFrame { _inUse = 1 };
-            holds.SpareFrame ??= frame; // the thread's first frame is the one it keeps
+            holds.SpareFrame = frame;
             return frame;
         }
 

@@ -668,4 +668,37 @@ public sealed class AcquireAllTests
         Assert.False(locks[1].IsLocked);
         Assert.False(locks[3].IsLocked);
     }
+
+    // A set that is never disposed keeps its frame for good: the thread's later sets get a frame
+    // of their own once, then reuse it (0 B again), not a new one per set.
+    [Fact]
+    public async Task SetNeverDisposed_LaterSetsStillAllocateNothing()
+    {
+        long allocated = await TestThreads.Run(() =>
+        {
+            OrderedLock[] leaked = Enumerable.Range(0, 3).Select(i => new OrderedLock($"leak{i}", rank: i + 1, checking: LockOrderChecking.Strict)).ToArray();
+            OrderedLock[] later = Enumerable.Range(0, 3).Select(i => new OrderedLock($"later{i}", rank: i + 10, checking: LockOrderChecking.Strict)).ToArray();
+            OrderedLock.AcquireAll(leaked).Dispose(); // the thread's frame
+            LockSetScope neverDisposed = OrderedLock.AcquireAll(leaked);
+            for (int i = 0; i < 10; i++)
+            {
+                OrderedLock.AcquireAll(later).Dispose();
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                using (OrderedLock.AcquireAll(later))
+                {
+                }
+            }
+
+            long used = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(leaked, neverDisposed.Locks);
+            GC.KeepAlive(neverDisposed);
+            return used;
+        }).WaitAsync(TestTimeouts.Hang);
+
+        Assert.Equal(0, allocated);
+    }
 }
