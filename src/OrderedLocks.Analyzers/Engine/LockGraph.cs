@@ -78,17 +78,44 @@ internal sealed partial class LockGraph
 
     private static int[] SourceOrder(IMethodSymbol[] methods)
     {
+        // LocationComparer's order (no location first, then file path ordinal, then position),
+        // with each distinct path ranked once instead of compared at every step of the sort.
         var locations = new Location?[methods.Length];
+        var paths = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < methods.Length; i++)
         {
             ImmutableArray<Location> declared = methods[i].Locations;
             locations[i] = declared.IsEmpty ? null : declared[0];
+            if (locations[i] is { } location)
+            {
+                paths[location.SourceTree?.FilePath ?? string.Empty] = 0;
+            }
+        }
+
+        string[] sortedPaths = paths.Keys.ToArray();
+        Array.Sort(sortedPaths, StringComparer.Ordinal);
+        for (int i = 0; i < sortedPaths.Length; i++)
+        {
+            paths[sortedPaths[i]] = i + 1;
+        }
+
+        var fileRank = new int[methods.Length];
+        var start = new int[methods.Length];
+        for (int i = 0; i < methods.Length; i++)
+        {
+            if (locations[i] is { } location)
+            {
+                fileRank[i] = paths[location.SourceTree?.FilePath ?? string.Empty];
+                start[i] = location.SourceSpan.Start;
+            }
         }
 
         int[] order = Enumerable.Range(0, methods.Length).ToArray();
         Array.Sort(order, (a, b) =>
         {
-            int byLocation = LocationComparer.Instance.Compare(locations[a], locations[b]);
+            int byLocation = ReferenceEquals(locations[a], locations[b]) ? 0
+                : fileRank[a] != fileRank[b] ? fileRank[a].CompareTo(fileRank[b])
+                : start[a].CompareTo(start[b]);
             return byLocation != 0 ? byLocation : string.CompareOrdinal(methods[a].ToDisplayString(), methods[b].ToDisplayString());
         });
         return order;
