@@ -29,15 +29,15 @@ internal sealed partial class LockGraph
     private readonly LockModel _model;
     private readonly Dictionary<IMethodSymbol, MethodSummary> _summaries = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _acquired = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _topAcquired = new(SymbolEqualityComparer.Default);
+    private Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _acquired = new(SymbolEqualityComparer.Default);
+    private Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _topAcquired = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<(LockKey From, LockKey To), EdgeInfo> _edges = new();
     private readonly List<LocalFinding> _findings = new();
     private readonly Suppressions _suppressions = new();
     private readonly HashSet<(LockKey, LockKey, Location)> _reportedRanks = new();
     private readonly Dictionary<LockKey, int?> _ranks = new();
     private readonly Dictionary<LockKey, bool> _semaphoreIsMutex = new();
-    private readonly Dictionary<CallSite, List<IMethodSymbol>> _targets = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<CallSite, List<IMethodSymbol>> _targets = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<(string, Location, string)> _findingKeys = new();
     private Dictionary<IMethodSymbol, bool>? _anyHeld;
     private Dictionary<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>>? _incoming;
@@ -136,6 +136,17 @@ internal sealed partial class LockGraph
                 _summaries.Add(summary.Method, summary);
             }
         }
+
+        // Sized once: every method gets both acquired sets, every call site its targets.
+        int callSites = 0;
+        foreach (MethodSummary summary in _summaries.Values)
+        {
+            callSites += summary.Calls.Count;
+        }
+
+        _acquired = new Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>>(_summaries.Count, SymbolEqualityComparer.Default);
+        _topAcquired = new Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>>(_summaries.Count, SymbolEqualityComparer.Default);
+        _targets = new Dictionary<CallSite, List<IMethodSymbol>>(callSites, ReferenceEqualityComparer.Instance);
 
         BuildImplementations();
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
