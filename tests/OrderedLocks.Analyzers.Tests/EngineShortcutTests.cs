@@ -176,6 +176,56 @@ public sealed class EngineShortcutTests
         Assert.Equal(PathRoot.Parameter, known.Translate(parameterPath).Root);
     }
 
+    [Fact]
+    public void RebaseGivesWhatAppendingEachMemberGives()
+    {
+        // Rebase works the result out first and builds it once; appending the callee's members to
+        // the caller's path one by one is the definition: a static member restarts the path, a path
+        // past the cap is unknown for good, a path that is not named stays as it is.
+        const string source = """
+            class Node
+            {
+                public Node A;
+                public Node B;
+                public Node C;
+                public static Node S;
+                public void M(Node p) { }
+            }
+            """;
+        CSharpCompilation compilation = AnalyzerRunner.CompileSources(source);
+        INamedTypeSymbol node = compilation.GetTypeByMetadataName("Node")!;
+        ISymbol a = node.GetMembers("A").Single(), b = node.GetMembers("B").Single(), c = node.GetMembers("C").Single(), st = node.GetMembers("S").Single();
+        IParameterSymbol p = node.GetMembers("M").OfType<IMethodSymbol>().Single().Parameters[0];
+        AccessPath param = AccessPath.Of(PathRoot.Parameter, p);
+
+        var roots = new[] { AccessPath.This, AccessPath.This.Append(a), AccessPath.This.Append(a).Append(b), AccessPath.This.Append(a).Append(b).Append(c), param.Append(c), AccessPath.Static.Append(st), AccessPath.Unknown, AccessPath.Fresh };
+        var callee = new[]
+        {
+            AccessPath.This.Append(a), AccessPath.This.Append(a).Append(b), AccessPath.This.Append(a).Append(b).Append(c),
+            AccessPath.This.Append(st), AccessPath.This.Append(a).Append(st).Append(b), AccessPath.This.Append(st).Append(a).Append(b),
+            param.Append(b).Append(st),
+        };
+
+        foreach (AccessPath root in roots)
+        {
+            foreach (AccessPath path in callee)
+            {
+                AccessPath expected = root;
+                foreach (ISymbol member in path.Members)
+                {
+                    expected = expected.Append(member);
+                }
+
+                AccessPath actual = path.Rebase(root);
+                Assert.True(expected.Equals(actual), $"{path} on {root}: expected {expected}, got {actual}");
+                if (!expected.IsNamed)
+                {
+                    Assert.Same(expected, actual);
+                }
+            }
+        }
+    }
+
     private static IEnumerable<CallSite> CallsOf(CSharpCompilation compilation, LockModel model, INamedTypeSymbol type, string name)
     {
         IMethodSymbol method = type.GetMembers(name).OfType<IMethodSymbol>().Single();
