@@ -96,6 +96,17 @@ internal sealed partial class LockGraph
     private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
     {
         var methods = _summaries.Keys.ToList();
+        if (keep is not null && !AnyKeptAcquisition(topOnly, keep))
+        {
+            // No method acquires a tracked key itself, so none does through calls: every set is empty.
+            foreach (IMethodSymbol method in methods)
+            {
+                acquired[method] = s_noneAcquired;
+            }
+
+            return;
+        }
+
         var indexOf = new Dictionary<IMethodSymbol, int>(methods.Count, SymbolEqualityComparer.Default);
         for (int i = 0; i < methods.Count; i++)
         {
@@ -223,6 +234,23 @@ internal sealed partial class LockGraph
         {
             acquired[methods[i]] = sets[i] ?? s_noneAcquired;
         }
+    }
+
+    /// <summary>Some method acquires, itself, a lock <see cref="AddDirect"/> would keep.</summary>
+    private bool AnyKeptAcquisition(bool topOnly, Func<LockKey, bool> keep)
+    {
+        foreach (MethodSummary summary in _summaries.Values)
+        {
+            foreach (Acquisition acquisition in summary.Acquisitions)
+            {
+                if (IsMutex(acquisition.Lock) && !(topOnly && HasMutex(acquisition.Held)) && keep(acquisition.Lock.Key))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private void AddDirect(ref Dictionary<LockRef, AcquiredVia>? set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
