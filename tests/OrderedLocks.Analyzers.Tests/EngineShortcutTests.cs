@@ -79,6 +79,162 @@ public sealed class EngineShortcutTests
     }
 
     [Fact]
+    public void WordPositionsFindTheWholeWordAcrossEveryChunkBoundary()
+    {
+        // The same chunked copy as the search: the word's start is found wherever it falls.
+        for (int offset = 4096 - 6; offset <= 3 * 4096 + 2; offset++)
+        {
+            if (offset % 4096 > 6 && offset % 4096 < 4096 - 6)
+            {
+                continue;
+            }
+
+            string text = new string(' ', offset) + "lock (x) { }" + new string(' ', 10);
+            Assert.Equal(new[] { offset }, SourceWords.Positions(SourceText.From(text), "lock"));
+        }
+
+        Assert.Equal(new[] { 0 }, SourceWords.Positions(SourceText.From("lock"), "lock"));
+        Assert.Equal(new[] { 5 }, SourceWords.Positions(SourceText.From("x.y; lock"), "lock"));
+    }
+
+    [Theory]
+    [InlineData("Block b = x; var locker = _lock; lock_ = unlock; Lock l; locks++;")]
+    [InlineData("")]
+    public void WordPositionsSkipTheWordInsideLongerIdentifiers(string text)
+        => Assert.Empty(SourceWords.Positions(SourceText.From(text), "lock"));
+
+    [Fact]
+    public void SelfLockingClassesAreFoundFromTheKeywordsOnly_NotFromCommentsStringsOrOtherLocks()
+    {
+        // The scan looks up the token at each whole word "lock": a comment or a string naming
+        // lock (this), an identifier @lock and a lock on a field are not a class locking itself;
+        // a lock (this) nested in a lambda, in a nested class and in parentheses is.
+        const string source = """
+            class Quiet
+            {
+                private readonly object _gate = new();
+                // lock (this) would be the self-lock
+                public string Text => "lock (this)";
+                public void Run(object @lock) { lock (_gate) { } lock (@lock) { } }
+            }
+
+            class Outer
+            {
+                public void Run() { System.Action a = () => { lock ((this)) { } }; a(); }
+
+                public class Inner
+                {
+                    public void Run() { lock (this) { } }
+                }
+            }
+
+            class Plain
+            {
+                public void Run() { lock (this) { } }
+            }
+            """;
+        CSharpCompilation compilation = AnalyzerRunner.CompileSources(source);
+        SelfLockingTypes types = SelfLockingTypes.For(compilation);
+
+        Assert.Null(types.For(compilation.GetTypeByMetadataName("Quiet")));
+        Assert.Equal("Outer", types.For(compilation.GetTypeByMetadataName("Outer"))?.Name);
+        Assert.Equal("Inner", types.For(compilation.GetTypeByMetadataName("Outer+Inner"))?.Name);
+        Assert.Equal("Plain", types.For(compilation.GetTypeByMetadataName("Plain"))?.Name);
+    }
+
+    [Fact]
+    public void ACallWhoseArgumentsHaveNoKnownObjectCarriesNoArgumentPaths_AndTranslatesAsBefore()
+    {
+        // Argument paths are kept only when some argument names an object (this, a parameter, a
+        // local, a field path): a call with only literals and call results stores none, and a
+        // callee's parameter-rooted path then translates to unknown either way.
+        const string source = """
+            class Worker
+            {
+                private readonly object _gate = new();
+                public void Take(object first, int count) { lock (first) { } }
+                private object Make() => new object();
+                public void Unknown() { Take(Make(), 1); }
+                public void Known(object other) { Take(other, 2); }
+            }
+            """;
+        CSharpCompilation compilation = AnalyzerRunner.CompileSources(source);
+        LockModel model = LockModel.For(compilation);
+        INamedTypeSymbol worker = compilation.GetTypeByMetadataName("Worker")!;
+
+        CallSite unknown = CallsOf(compilation, model, worker, "Unknown").Single(c => c.Target?.Name == "Take");
+        CallSite known = CallsOf(compilation, model, worker, "Known").Single(c => c.Target?.Name == "Take");
+
+        Assert.True(unknown.ArgumentPaths.IsEmpty);
+        Assert.Equal(2, known.ArgumentPaths.Length);
+        Assert.Equal(PathRoot.Parameter, known.ArgumentPaths[0].Root);
+        Assert.Same(AccessPath.Unknown, known.ArgumentPaths[1]);
+
+        IParameterSymbol first = worker.GetMembers("Take").OfType<IMethodSymbol>().Single().Parameters[0];
+        AccessPath parameterPath = AccessPath.Of(PathRoot.Parameter, first);
+        Assert.Same(AccessPath.Unknown, unknown.Translate(parameterPath));
+        Assert.Equal(PathRoot.Parameter, known.Translate(parameterPath).Root);
+    }
+
+    [Fact]
+    public void RebaseGivesWhatAppendingEachMemberGives()
+    {
+        // Rebase works the result out first and builds it once; appending the callee's members to
+        // the caller's path one by one is the definition: a static member restarts the path, a path
+        // past the cap is unknown for good, a path that is not named stays as it is.
+        const string source = """
+            class Node
+            {
+                public Node A;
+                public Node B;
+                public Node C;
+                public static Node S;
+                public void M(Node p) { }
+            }
+            """;
+        CSharpCompilation compilation = AnalyzerRunner.CompileSources(source);
+        INamedTypeSymbol node = compilation.GetTypeByMetadataName("Node")!;
+        ISymbol a = node.GetMembers("A").Single(), b = node.GetMembers("B").Single(), c = node.GetMembers("C").Single(), st = node.GetMembers("S").Single();
+        IParameterSymbol p = node.GetMembers("M").OfType<IMethodSymbol>().Single().Parameters[0];
+        AccessPath param = AccessPath.Of(PathRoot.Parameter, p);
+
+        var roots = new[] { AccessPath.This, AccessPath.This.Append(a), AccessPath.This.Append(a).Append(b), AccessPath.This.Append(a).Append(b).Append(c), param.Append(c), AccessPath.Static.Append(st), AccessPath.Unknown, AccessPath.Fresh };
+        var callee = new[]
+        {
+            AccessPath.This.Append(a), AccessPath.This.Append(a).Append(b), AccessPath.This.Append(a).Append(b).Append(c),
+            AccessPath.This.Append(st), AccessPath.This.Append(a).Append(st).Append(b), AccessPath.This.Append(st).Append(a).Append(b),
+            param.Append(b).Append(st),
+        };
+
+        foreach (AccessPath root in roots)
+        {
+            foreach (AccessPath path in callee)
+            {
+                AccessPath expected = root;
+                foreach (ISymbol member in path.Members)
+                {
+                    expected = expected.Append(member);
+                }
+
+                AccessPath actual = path.Rebase(root);
+                Assert.True(expected.Equals(actual), $"{path} on {root}: expected {expected}, got {actual}");
+                if (!expected.IsNamed)
+                {
+                    Assert.Same(expected, actual);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<CallSite> CallsOf(CSharpCompilation compilation, LockModel model, INamedTypeSymbol type, string name)
+    {
+        IMethodSymbol method = type.GetMembers(name).OfType<IMethodSymbol>().Single();
+        SyntaxNode declaration = method.DeclaringSyntaxReferences.Single().GetSyntax();
+        IOperation body = compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration)!;
+        return MethodWalker.Walk(model, method, System.Collections.Immutable.ImmutableArray.Create(body)).Summaries.SelectMany(s => s.Calls);
+    }
+
+    [Fact]
     public void SelfLockingClassesAreFoundOnlyInTreesWithTheKeyword()
     {
         CSharpCompilation compilation = AnalyzerRunner.Compile(

@@ -88,32 +88,45 @@ internal sealed class AccessPath : IEquatable<AccessPath>
             return root;
         }
 
-        // The common case in one allocation: instance members appended to a named root, within the cap.
-        if (root.IsNamed && root.Members.Length + Members.Length <= MaxMembers && !AnyStatic(Members))
+        // What appending the members one by one gives (Append), worked out first and then built in
+        // one allocation: a path that is not named stays as it is, a static member restarts the path
+        // from it, and a path that outgrows the cap becomes unknown for good.
+        if (!root.IsNamed)
+        {
+            return root;
+        }
+
+        int length = root.Members.Length;
+        int staticAt = -1;
+        for (int i = 0; i < Members.Length; i++)
+        {
+            if (Members[i].IsStatic)
+            {
+                staticAt = i;
+                length = 1;
+            }
+            else if (length >= MaxMembers)
+            {
+                return Unknown;
+            }
+            else
+            {
+                length++;
+            }
+        }
+
+        if (staticAt < 0)
         {
             return new AccessPath(root.Root, root.RootSymbol, root.Members.AddRange(Members));
         }
 
-        AccessPath result = root;
-        foreach (ISymbol member in Members)
+        ImmutableArray<ISymbol>.Builder members = ImmutableArray.CreateBuilder<ISymbol>(Members.Length - staticAt);
+        for (int i = staticAt; i < Members.Length; i++)
         {
-            result = result.Append(member);
+            members.Add(Members[i].OriginalDefinition);
         }
 
-        return result;
-    }
-
-    private static bool AnyStatic(ImmutableArray<ISymbol> members)
-    {
-        foreach (ISymbol member in members)
-        {
-            if (member.IsStatic)
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return new AccessPath(PathRoot.Static, null, members.MoveToImmutable());
     }
 
     public bool Equals(AccessPath? other)

@@ -122,15 +122,83 @@ internal sealed partial class LockGraph
         list.Add(implementation);
     }
 
-    private IReadOnlyList<IMethodSymbol> Targets(CallSite call)
+    private List<IMethodSymbol> Targets(CallSite call)
     {
         if (!_targets.TryGetValue(call, out List<IMethodSymbol>? targets))
         {
-            targets = ResolveTargets(call).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToList();
+            // ResolveTargets(call).Distinct().ToList() without the iterators and the set: most calls
+            // have no target with a summary (one shared empty list, never written) or one.
+            targets = s_noTargets;
+            if (call.Target is { } direct)
+            {
+                if (_summaries.ContainsKey(direct))
+                {
+                    AddTarget(ref targets, direct);
+                }
+
+                if (!call.NonVirtual && _implementations.TryGetValue(direct, out List<IMethodSymbol>? implementations) && implementations.Count <= MaxDispatchTargets)
+                {
+                    if (implementations.Count <= 8)
+                    {
+                        foreach (IMethodSymbol implementation in implementations)
+                        {
+                            AddTarget(ref targets, implementation);
+                        }
+                    }
+                    else
+                    {
+                        // A wide hierarchy: a set keeps the de-duplication linear (first occurrence kept, as Distinct does).
+                        var seen = new HashSet<IMethodSymbol>(targets, SymbolEqualityComparer.Default);
+                        targets = new List<IMethodSymbol>(targets);
+                        foreach (IMethodSymbol implementation in implementations)
+                        {
+                            if (seen.Add(implementation))
+                            {
+                                targets.Add(implementation);
+                            }
+                        }
+                    }
+                }
+            }
+            else
+            {
+                foreach (IMethodSymbol target in ResolveTargets(call))
+                {
+                    AddTarget(ref targets, target);
+                }
+            }
+
             _targets.Add(call, targets);
         }
 
         return targets;
+    }
+
+    private static readonly List<IMethodSymbol> s_noTargets = new(0);
+
+    private static void AddTarget(ref List<IMethodSymbol> targets, IMethodSymbol target)
+    {
+        if (targets.Count == 0)
+        {
+            targets = new List<IMethodSymbol>(1) { target };
+        }
+        else if (!ContainsSymbol(targets, target))
+        {
+            targets.Add(target);
+        }
+    }
+
+    private static bool ContainsSymbol(List<IMethodSymbol> list, IMethodSymbol symbol)
+    {
+        foreach (IMethodSymbol item in list)
+        {
+            if (SymbolEqualityComparer.Default.Equals(item, symbol))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private IEnumerable<IMethodSymbol> ResolveTargets(CallSite call)

@@ -276,11 +276,13 @@ internal sealed partial class LockGraph
         }
 
         _incoming = incoming;
-        var entry = new Dictionary<IMethodSymbol, HashSet<LockKey>?>(SymbolEqualityComparer.Default);
+        var entry = new Dictionary<IMethodSymbol, HashSet<LockKey>?>(_summaries.Count, SymbolEqualityComparer.Default);
         foreach (IMethodSymbol method in _summaries.Keys)
         {
             bool root = !incoming.ContainsKey(method) || _model.EscapedMethods.ContainsKey(method);
-            entry[method] = root ? new HashSet<LockKey>() : null;
+            // Every root shares one empty set: entry sets are only read once computed (each
+            // re-evaluation below builds a new set).
+            entry[method] = root ? s_nothingOnEntry : null;
         }
 
         // Worklist: re-evaluate a method when the entry set of one of its callers shrank.
@@ -315,7 +317,7 @@ internal sealed partial class LockGraph
             HashSet<LockKey>? result = null;
             foreach ((IMethodSymbol caller, CallSite call) in incoming[method])
             {
-                HashSet<LockKey>? callerEntry = entry.TryGetValue(caller, out HashSet<LockKey>? e) ? e : new HashSet<LockKey>();
+                HashSet<LockKey>? callerEntry = entry.TryGetValue(caller, out HashSet<LockKey>? e) ? e : s_nothingOnEntry;
                 if (callerEntry is null)
                 {
                     continue;
@@ -323,12 +325,20 @@ internal sealed partial class LockGraph
 
                 if (callerEntry.Count == 0 && !HasMutex(call.Held))
                 {
-                    result = new HashSet<LockKey>();
+                    result = s_nothingOnEntry;
                     break;
                 }
 
+                // The caller's entry set, then the keys held at the call (in that order: the sets'
+                // order is the order their keys are later listed in).
                 var atCall = new HashSet<LockKey>(callerEntry);
-                atCall.UnionWith(HeldKeys(call.Held));
+                foreach (Hold hold in call.Held)
+                {
+                    if (IsMutex(hold))
+                    {
+                        atCall.Add(hold.Key);
+                    }
+                }
                 if (result is null)
                 {
                     result = atCall;
@@ -362,6 +372,9 @@ internal sealed partial class LockGraph
 
         return entry;
     }
+
+    /// <summary>The entry set of every method without callers (shared: entry sets are never changed once stored).</summary>
+    private static readonly HashSet<LockKey> s_nothingOnEntry = new();
 
     private sealed class MethodKeyComparer : IEqualityComparer<(IMethodSymbol Method, LockKey Required)>
     {

@@ -37,6 +37,9 @@ internal sealed partial class LockGraph
 
     private readonly Dictionary<(INamedTypeSymbol, INamedTypeSymbol), bool> _derives = new(new TypePairComparer());
 
+    private static readonly List<int> s_noSuccessors = new(0);
+    private static readonly List<(CallSite Call, int Target)> s_noCalls = new(0);
+
     /// <summary>The published set of every method that acquires nothing (never written to).</summary>
     private static readonly Dictionary<LockRef, AcquiredVia> s_noneAcquired = new();
 
@@ -93,21 +96,32 @@ internal sealed partial class LockGraph
     private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
     {
         var methods = _summaries.Keys.ToList();
-        var indexOf = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
+        if (keep is not null && !AnyKeptAcquisition(topOnly, keep))
+        {
+            // No method acquires a tracked key itself, so none does through calls: every set is empty.
+            foreach (IMethodSymbol method in methods)
+            {
+                acquired[method] = s_noneAcquired;
+            }
+
+            return;
+        }
+
+        var indexOf = new Dictionary<IMethodSymbol, int>(methods.Count, SymbolEqualityComparer.Default);
         for (int i = 0; i < methods.Count; i++)
         {
             indexOf[methods[i]] = i;
         }
 
-        // Filtered call graph: calls made while holding nothing (topOnly) or all calls.
-        var calls = new List<(CallSite Call, int Target)>[methods.Count];
+        // Filtered call graph: calls made while holding nothing (topOnly) or all calls. A method's
+        // lists are made only when it has such a call (most methods have none or few: one empty
+        // list shared, never written, stands for none).
+        var calls = new List<(CallSite Call, int Target)>?[methods.Count];
         var successors = new List<int>[methods.Count];
-        var callers = new List<int>[methods.Count];
+        var callers = new List<int>?[methods.Count];
         for (int i = 0; i < methods.Count; i++)
         {
-            calls[i] = new List<(CallSite, int)>();
-            successors[i] = new List<int>();
-            callers[i] = new List<int>();
+            successors[i] = s_noSuccessors;
         }
 
         for (int i = 0; i < methods.Count; i++)
@@ -123,9 +137,14 @@ internal sealed partial class LockGraph
                 {
                     if (indexOf.TryGetValue(target, out int t))
                     {
-                        calls[i].Add((call, t));
+                        (calls[i] ??= new List<(CallSite, int)>()).Add((call, t));
+                        if (ReferenceEquals(successors[i], s_noSuccessors))
+                        {
+                            successors[i] = new List<int>();
+                        }
+
                         successors[i].Add(t);
-                        callers[t].Add(i);
+                        (callers[t] ??= new List<int>()).Add(i);
                     }
                 }
             }
@@ -134,15 +153,22 @@ internal sealed partial class LockGraph
         // A method that acquires nothing keeps a null set (most methods: one dictionary each was the
         // largest allocation of the graph); it is published as the shared empty set.
         var sets = new Dictionary<LockRef, AcquiredVia>?[methods.Count];
-        foreach (List<int> component in ComponentsCalleesFirst(successors))
+        (int[] componentOf, List<List<int>> components) = ComponentsCalleesFirst(successors);
+        for (int c = 0; c < components.Count; c++)
         {
-            var members = new HashSet<int>(component);
+            // Membership of the component: componentOf[node] == c (no set per component).
+            List<int> component = components[c];
             foreach (int m in component)
             {
                 AddDirect(ref sets[m], _summaries[methods[m]], topOnly, keep);
-                foreach ((CallSite call, int target) in calls[m])
+                if (calls[m] is not { } outgoingCalls)
                 {
-                    if (!members.Contains(target))
+                    continue;
+                }
+
+                foreach ((CallSite call, int target) in outgoingCalls)
+                {
+                    if (componentOf[target] != c)
                     {
                         Merge(ref sets[m], sets[target], call, methods[target]);
                     }
@@ -172,11 +198,11 @@ internal sealed partial class LockGraph
                 int m = work.Dequeue();
                 queued.Remove(m);
                 bool changed = false;
-                List<(CallSite Call, int Target)> outgoing = calls[m];
+                List<(CallSite Call, int Target)> outgoing = calls[m] ?? s_noCalls;
                 for (int k = 0; k < outgoing.Count; k++)
                 {
                     (CallSite call, int target) = outgoing[k];
-                    if (target == m || !members.Contains(target))
+                    if (target == m || componentOf[target] != c)
                     {
                         continue;
                     }
@@ -193,9 +219,9 @@ internal sealed partial class LockGraph
 
                 if (changed)
                 {
-                    foreach (int caller in callers[m])
+                    foreach (int caller in callers[m] ?? s_noSuccessors)
                     {
-                        if (members.Contains(caller) && queued.Add(caller))
+                        if (componentOf[caller] == c && queued.Add(caller))
                         {
                             work.Enqueue(caller);
                         }
@@ -208,6 +234,23 @@ internal sealed partial class LockGraph
         {
             acquired[methods[i]] = sets[i] ?? s_noneAcquired;
         }
+    }
+
+    /// <summary>Some method acquires, itself, a lock <see cref="AddDirect"/> would keep.</summary>
+    private bool AnyKeptAcquisition(bool topOnly, Func<LockKey, bool> keep)
+    {
+        foreach (MethodSummary summary in _summaries.Values)
+        {
+            foreach (Acquisition acquisition in summary.Acquisitions)
+            {
+                if (IsMutex(acquisition.Lock) && !(topOnly && HasMutex(acquisition.Held)) && keep(acquisition.Lock.Key))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private void AddDirect(ref Dictionary<LockRef, AcquiredVia>? set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
@@ -262,6 +305,9 @@ internal sealed partial class LockGraph
         bool changed = false;
         if (keys is null)
         {
+            // Sized once for the callee's set (it mostly arrives whole): growing entry by entry was
+            // the largest allocation of the graph (its resizes copy every entry again).
+            into ??= new Dictionary<LockRef, AcquiredVia>(Math.Min(from.Count, MaxAcquiredPerMethod));
             foreach (KeyValuePair<LockRef, AcquiredVia> entry in from)
             {
                 changed |= MergeEntry(ref into, entry.Key, entry.Value, call, callee, fields, dispatched, changedLog);
@@ -394,7 +440,7 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>Strongly connected components, each emitted after every component it calls (iterative Tarjan).</summary>
-    private static List<List<int>> ComponentsCalleesFirst(List<int>[] successors)
+    private static (int[] ComponentOf, List<List<int>> Components) ComponentsCalleesFirst(List<int>[] successors)
     {
         int[] component = StronglyConnectedComponents(successors);
         int count = component.Length == 0 ? 0 : component.Max() + 1;
@@ -410,7 +456,7 @@ internal sealed partial class LockGraph
         }
 
         // Tarjan numbers components in reverse topological order: callees get lower numbers.
-        return result;
+        return (component, result);
     }
 
     /// <summary>

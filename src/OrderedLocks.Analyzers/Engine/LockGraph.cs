@@ -29,15 +29,15 @@ internal sealed partial class LockGraph
     private readonly LockModel _model;
     private readonly Dictionary<IMethodSymbol, MethodSummary> _summaries = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _acquired = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _topAcquired = new(SymbolEqualityComparer.Default);
+    private Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _acquired = new(SymbolEqualityComparer.Default);
+    private Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _topAcquired = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<(LockKey From, LockKey To), EdgeInfo> _edges = new();
     private readonly List<LocalFinding> _findings = new();
     private readonly Suppressions _suppressions = new();
     private readonly HashSet<(LockKey, LockKey, Location)> _reportedRanks = new();
     private readonly Dictionary<LockKey, int?> _ranks = new();
     private readonly Dictionary<LockKey, bool> _semaphoreIsMutex = new();
-    private readonly Dictionary<CallSite, List<IMethodSymbol>> _targets = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<CallSite, List<IMethodSymbol>> _targets = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<(string, Location, string)> _findingKeys = new();
     private Dictionary<IMethodSymbol, bool>? _anyHeld;
     private Dictionary<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>>? _incoming;
@@ -78,17 +78,44 @@ internal sealed partial class LockGraph
 
     private static int[] SourceOrder(IMethodSymbol[] methods)
     {
+        // LocationComparer's order (no location first, then file path ordinal, then position),
+        // with each distinct path ranked once instead of compared at every step of the sort.
         var locations = new Location?[methods.Length];
+        var paths = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < methods.Length; i++)
         {
             ImmutableArray<Location> declared = methods[i].Locations;
             locations[i] = declared.IsEmpty ? null : declared[0];
+            if (locations[i] is { } location)
+            {
+                paths[location.SourceTree?.FilePath ?? string.Empty] = 0;
+            }
+        }
+
+        string[] sortedPaths = paths.Keys.ToArray();
+        Array.Sort(sortedPaths, StringComparer.Ordinal);
+        for (int i = 0; i < sortedPaths.Length; i++)
+        {
+            paths[sortedPaths[i]] = i + 1;
+        }
+
+        var fileRank = new int[methods.Length];
+        var start = new int[methods.Length];
+        for (int i = 0; i < methods.Length; i++)
+        {
+            if (locations[i] is { } location)
+            {
+                fileRank[i] = paths[location.SourceTree?.FilePath ?? string.Empty];
+                start[i] = location.SourceSpan.Start;
+            }
         }
 
         int[] order = Enumerable.Range(0, methods.Length).ToArray();
         Array.Sort(order, (a, b) =>
         {
-            int byLocation = LocationComparer.Instance.Compare(locations[a], locations[b]);
+            int byLocation = ReferenceEquals(locations[a], locations[b]) ? 0
+                : fileRank[a] != fileRank[b] ? fileRank[a].CompareTo(fileRank[b])
+                : start[a].CompareTo(start[b]);
             return byLocation != 0 ? byLocation : string.CompareOrdinal(methods[a].ToDisplayString(), methods[b].ToDisplayString());
         });
         return order;
@@ -109,6 +136,17 @@ internal sealed partial class LockGraph
                 _summaries.Add(summary.Method, summary);
             }
         }
+
+        // Sized once: every method gets both acquired sets, every call site its targets.
+        int callSites = 0;
+        foreach (MethodSummary summary in _summaries.Values)
+        {
+            callSites += summary.Calls.Count;
+        }
+
+        _acquired = new Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>>(_summaries.Count, SymbolEqualityComparer.Default);
+        _topAcquired = new Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>>(_summaries.Count, SymbolEqualityComparer.Default);
+        _targets = new Dictionary<CallSite, List<IMethodSymbol>>(callSites, ReferenceEqualityComparer.Instance);
 
         BuildImplementations();
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();

@@ -50,18 +50,30 @@ internal sealed partial class MethodWalker
         ImmutableArray<BoundLock?> argumentLocks = ImmutableArray<BoundLock?>.Empty;
         if (target is not null && !arguments.IsDefaultOrEmpty)
         {
-            var paths = new AccessPath[target.Parameters.Length];
-            for (int i = 0; i < paths.Length; i++)
-            {
-                paths[i] = AccessPath.Unknown;
-            }
-
+            // Built in place and handed over without a copy; none at all when no argument has a
+            // known path (an unknown path per parameter translates as no entry does: CallSite.Translate).
+            int count = target.Parameters.Length;
+            ImmutableArray<AccessPath>.Builder? paths = null;
             BoundLock?[]? locks = null;
             foreach (IArgumentOperation argument in arguments)
             {
-                if (argument.Parameter is { } parameter && parameter.Ordinal < paths.Length && argument.ArgumentKind == ArgumentKind.Explicit)
+                if (argument.Parameter is { } parameter && parameter.Ordinal < count && argument.ArgumentKind == ArgumentKind.Explicit)
                 {
-                    paths[parameter.Ordinal] = PathOf(argument.Value, 0);
+                    AccessPath path = PathOf(argument.Value, 0);
+                    if (!ReferenceEquals(path, AccessPath.Unknown))
+                    {
+                        if (paths is null)
+                        {
+                            paths = ImmutableArray.CreateBuilder<AccessPath>(count);
+                            for (int i = 0; i < count; i++)
+                            {
+                                paths.Add(AccessPath.Unknown);
+                            }
+                        }
+
+                        paths[parameter.Ordinal] = path;
+                    }
+
                     if (argument.Value.Type is { IsReferenceType: true, SpecialType: not SpecialType.System_String }
                         && TryResolveLock(argument.Value, 0, out LockKey? key, out string argumentText, out _, out AccessPath lockPath))
                     {
@@ -71,13 +83,13 @@ internal sealed partial class MethodWalker
                             lockPath = AccessPath.Of(PathRoot.Local, local.Local);
                         }
 
-                        locks ??= new BoundLock?[paths.Length];
+                        locks ??= new BoundLock?[count];
                         locks[parameter.Ordinal] = new BoundLock(key!, lockPath, argumentText);
                     }
                 }
             }
 
-            argumentPaths = paths.ToImmutableArray();
+            argumentPaths = paths is null ? argumentPaths : paths.MoveToImmutable();
             argumentLocks = locks is null ? argumentLocks : locks.ToImmutableArray();
         }
 

@@ -277,7 +277,7 @@ internal sealed partial class MethodWalker
                 }
             }
 
-            return state.RemoveAll(h => ReferenceEquals(h.Owner, block));
+            return WithoutOwned(state, block);
         }
         finally
         {
@@ -292,7 +292,7 @@ internal sealed partial class MethodWalker
         Hold? hold = Acquire(lockOperation.LockedValue, kind, lockOperation.LockedValue.Syntax.GetLocation(), lockOperation, null, isTry: false, isSet: false, state);
         ImmutableArray<Hold> inner = hold is null ? state : state.Add(hold);
         ImmutableArray<Hold> after = Visit(lockOperation.Body, inner);
-        return after.IsDefault ? after : after.RemoveAll(h => ReferenceEquals(h.Owner, lockOperation));
+        return after.IsDefault ? after : WithoutOwned(after, lockOperation);
     }
 
     private ImmutableArray<Hold> VisitUsing(IUsingOperation usingOperation, ImmutableArray<Hold> state)
@@ -657,7 +657,56 @@ internal sealed partial class MethodWalker
             return a;
         }
 
-        return a.RemoveAll(h => !b.Contains(h));
+        // What RemoveAll(h => !b.Contains(h)) gives, without a closure and a delegate per meet (every
+        // branch of every body meets; most hold nothing).
+        if (a.IsEmpty)
+        {
+            return a;
+        }
+
+        ImmutableArray<Hold>.Builder? kept = null;
+        for (int i = 0; i < a.Length; i++)
+        {
+            bool keep = b.Contains(a[i]);
+            if (kept is null && !keep)
+            {
+                kept = ImmutableArray.CreateBuilder<Hold>(a.Length - 1);
+                for (int j = 0; j < i; j++)
+                {
+                    kept.Add(a[j]);
+                }
+            }
+            else if (kept is not null && keep)
+            {
+                kept.Add(a[i]);
+            }
+        }
+
+        return kept is null ? a : kept.ToImmutable();
+    }
+
+    /// <summary>The holds without those owned by <paramref name="owner"/> (a block, lock or using that ends): the same array when none is.</summary>
+    private static ImmutableArray<Hold> WithoutOwned(ImmutableArray<Hold> state, object owner)
+    {
+        // What RemoveAll(h => ReferenceEquals(h.Owner, owner)) gives, without a closure and a delegate per block.
+        for (int i = 0; i < state.Length; i++)
+        {
+            if (ReferenceEquals(state[i].Owner, owner))
+            {
+                ImmutableArray<Hold>.Builder kept = ImmutableArray.CreateBuilder<Hold>(state.Length - 1);
+                for (int j = 0; j < state.Length; j++)
+                {
+                    if (!ReferenceEquals(state[j].Owner, owner))
+                    {
+                        kept.Add(state[j]);
+                    }
+                }
+
+                return kept.ToImmutable();
+            }
+        }
+
+        return state;
     }
 
     private static ImmutableArray<Hold> MeetReachable(ImmutableArray<Hold> a, ImmutableArray<Hold> b) => Meet(a, b);

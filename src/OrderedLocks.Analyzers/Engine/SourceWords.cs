@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis.Text;
 
 namespace OrderedLocks.Analyzers.Engine;
@@ -30,6 +31,55 @@ internal static class SourceWords
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The start positions, in order, of every run of identifier characters (letters, digits, <c>_</c>)
+    /// in <paramref name="text"/> that is exactly <paramref name="word"/>: every place a keyword or
+    /// identifier <paramref name="word"/> can start (comments and strings included).
+    /// </summary>
+    public static int[] Positions(SourceText text, string word)
+    {
+        List<int>? positions = null;
+        char[] buffer = new char[ChunkSize];
+        int runStart = -1;
+        bool matching = false;
+        for (int start = 0; start < text.Length; start += ChunkSize)
+        {
+            int count = System.Math.Min(ChunkSize, text.Length - start);
+            text.CopyTo(start, buffer, 0, count);
+            for (int i = 0; i < count; i++)
+            {
+                char c = buffer[i];
+                if (char.IsLetterOrDigit(c) || c == '_')
+                {
+                    if (runStart < 0)
+                    {
+                        runStart = start + i;
+                        matching = true;
+                    }
+
+                    int at = start + i - runStart;
+                    matching = matching && at < word.Length && word[at] == c;
+                }
+                else if (runStart >= 0)
+                {
+                    if (matching && start + i - runStart == word.Length)
+                    {
+                        (positions ??= new List<int>()).Add(runStart);
+                    }
+
+                    runStart = -1;
+                }
+            }
+        }
+
+        if (runStart >= 0 && matching && text.Length - runStart == word.Length)
+        {
+            (positions ??= new List<int>()).Add(runStart);
+        }
+
+        return positions is null ? System.Array.Empty<int>() : positions.ToArray();
     }
 
     private static int IndexOfWord(char[] buffer, int count, string word)
