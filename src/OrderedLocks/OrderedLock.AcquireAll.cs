@@ -462,19 +462,9 @@ public sealed partial class OrderedLock
     private static ReadOnlySpan<OrderedLockBase> SortDistinct(ReadOnlySpan<OrderedLockBase> locks, Span<OrderedLockBase?> work, string paramName)
     {
         int count = locks.Length;
-        if (count == 0)
-        {
-            ThrowHelper.ThrowEmptyLockSet(paramName);
-        }
-
-        if (count <= 4)
-        {
-            return SortDistinctTiny(locks, work, paramName);
-        }
-
         if (count <= SmallLockBuffer.Capacity)
         {
-            return SortDistinctEight(locks, work, paramName);
+            return SortDistinctSmallSet(locks, work, paramName);
         }
 
         int filled = 0;

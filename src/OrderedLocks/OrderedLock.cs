@@ -340,19 +340,8 @@ public sealed partial class OrderedLock : OrderedLockBase
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryReleaseInSet(int scopeToken, byte tracking, HeldLocks.ThreadHolds? holds)
     {
-        int token = scopeToken;
-        if (!IsHeldWithToken(token))
-        {
-            token = ResolveToken(token);
-            if (token == 0)
-            {
-                return false;
-            }
-        }
-
-        _ownerThreadId = 0;
-        if (Diagnostics.LockDiagnostics.s_captureStacks) Diagnostics.LockDiagnostics.OnRelease(this, token);
-        if (!Unlock(token))
+        int token = ReleaseHold(scopeToken);
+        if (token == 0)
         {
             return false;
         }
@@ -371,10 +360,19 @@ public sealed partial class OrderedLock : OrderedLockBase
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int UnlockScope(in LockScope scope)
     {
-        int token = scope.Token;
+        int token = ReleaseHold(scope.Token);
+        return token != 0 && scope.Tracking == LockScope.TrackedOnThread ? token : 0;
+    }
+
+    // Releases the hold a scope's token names, if it is still the current one (following a
+    // condition wait's alias). Returns the released hold's token, or 0 when this call released
+    // nothing: the hold had ended already (disposing twice is harmless), or a racing copy won.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ReleaseHold(int scopeToken)
+    {
+        int token = scopeToken;
         if (!IsHeldWithToken(token))
         {
-            // Already released (disposing twice is harmless), or re-taken by a condition wait.
             token = ResolveToken(token);
             if (token == 0)
             {
@@ -384,7 +382,7 @@ public sealed partial class OrderedLock : OrderedLockBase
 
         _ownerThreadId = 0;
         if (Diagnostics.LockDiagnostics.s_captureStacks) Diagnostics.LockDiagnostics.OnRelease(this, token);
-        return Unlock(token) && scope.Tracking == LockScope.TrackedOnThread ? token : 0;
+        return Unlock(token) ? token : 0;
     }
 
     internal override bool IsHeldForCondition() => IsHeldExclusivelyForCondition();
