@@ -32,59 +32,10 @@ internal static class LockWords
     };
 
     // The words by length, for a look-up without allocating a string per identifier.
-    private static readonly string[][] s_byLength = ByLength(s_bclWords.Concat(LibraryLocks.MethodNames));
-
-    private static readonly int s_maxLength = s_byLength.Length - 1;
+    private static readonly string[][] s_byLength = SourceWords.ByLength(s_bclWords.Concat(LibraryLocks.MethodNames));
 
     /// <summary>The start positions, in order, of the words of <paramref name="text"/> that are lock words.</summary>
-    public static int[] Positions(SourceText text)
-    {
-        var positions = new List<int>();
-        char[] buffer = new char[SourceWords.ChunkSize];
-        char[] word = new char[s_maxLength];
-        int wordStart = -1;
-        int wordLength = 0;
-        for (int start = 0; start < text.Length; start += SourceWords.ChunkSize)
-        {
-            int count = Math.Min(SourceWords.ChunkSize, text.Length - start);
-            text.CopyTo(start, buffer, 0, count);
-            for (int i = 0; i < count; i++)
-            {
-                char c = buffer[i];
-                if (char.IsLetterOrDigit(c) || c == '_')
-                {
-                    if (wordStart < 0)
-                    {
-                        wordStart = start + i;
-                        wordLength = 0;
-                    }
-
-                    if (wordLength < s_maxLength)
-                    {
-                        word[wordLength] = c;
-                    }
-
-                    wordLength++;
-                }
-                else if (wordStart >= 0)
-                {
-                    if (IsLockWord(word, wordLength))
-                    {
-                        positions.Add(wordStart);
-                    }
-
-                    wordStart = -1;
-                }
-            }
-        }
-
-        if (wordStart >= 0 && IsLockWord(word, wordLength))
-        {
-            positions.Add(wordStart);
-        }
-
-        return positions.ToArray();
-    }
+    public static int[] Positions(SourceText text) => SourceWords.Positions(text, s_byLength);
 
     /// <summary>True when one of <paramref name="positions"/> (sorted) lies inside <paramref name="span"/>.</summary>
     public static bool AnyWithin(int[] positions, TextSpan span)
@@ -96,41 +47,5 @@ internal static class LockWords
         }
 
         return at < positions.Length && positions[at] < span.End;
-    }
-
-    private static bool IsLockWord(char[] word, int length)
-    {
-        if (length >= s_byLength.Length)
-        {
-            return false;
-        }
-
-        foreach (string candidate in s_byLength[length])
-        {
-            int k = 0;
-            while (k < length && word[k] == candidate[k])
-            {
-                k++;
-            }
-
-            if (k == length)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static string[][] ByLength(IEnumerable<string> words)
-    {
-        string[] distinct = words.Distinct(StringComparer.Ordinal).ToArray();
-        var byLength = new string[distinct.Max(w => w.Length) + 1][];
-        for (int length = 0; length < byLength.Length; length++)
-        {
-            byLength[length] = distinct.Where(w => w.Length == length).ToArray();
-        }
-
-        return byLength;
     }
 }

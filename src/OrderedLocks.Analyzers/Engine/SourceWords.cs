@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis.Text;
 
 namespace OrderedLocks.Analyzers.Engine;
@@ -38,12 +39,20 @@ internal static class SourceWords
     /// in <paramref name="text"/> that is exactly <paramref name="word"/>: every place a keyword or
     /// identifier <paramref name="word"/> can start (comments and strings included).
     /// </summary>
-    public static int[] Positions(SourceText text, string word)
+    public static int[] Positions(SourceText text, string word) => Positions(text, ByLength(new[] { word }));
+
+    /// <summary>
+    /// The start positions, in order, of every run of identifier characters in <paramref name="text"/>
+    /// that is exactly one of the words of <paramref name="wordsByLength"/> (made by <see cref="ByLength"/>).
+    /// </summary>
+    public static int[] Positions(SourceText text, string[][] wordsByLength)
     {
+        int maxLength = wordsByLength.Length - 1;
         List<int>? positions = null;
         char[] buffer = new char[ChunkSize];
+        char[] run = new char[maxLength];
         int runStart = -1;
-        bool matching = false;
+        int runLength = 0;
         for (int start = 0; start < text.Length; start += ChunkSize)
         {
             int count = System.Math.Min(ChunkSize, text.Length - start);
@@ -56,15 +65,19 @@ internal static class SourceWords
                     if (runStart < 0)
                     {
                         runStart = start + i;
-                        matching = true;
+                        runLength = 0;
                     }
 
-                    int at = start + i - runStart;
-                    matching = matching && at < word.Length && word[at] == c;
+                    if (runLength < maxLength)
+                    {
+                        run[runLength] = c;
+                    }
+
+                    runLength++;
                 }
                 else if (runStart >= 0)
                 {
-                    if (matching && start + i - runStart == word.Length)
+                    if (IsOneOf(run, runLength, wordsByLength))
                     {
                         (positions ??= new List<int>()).Add(runStart);
                     }
@@ -74,12 +87,50 @@ internal static class SourceWords
             }
         }
 
-        if (runStart >= 0 && matching && text.Length - runStart == word.Length)
+        if (runStart >= 0 && IsOneOf(run, runLength, wordsByLength))
         {
             (positions ??= new List<int>()).Add(runStart);
         }
 
         return positions is null ? System.Array.Empty<int>() : positions.ToArray();
+    }
+
+    /// <summary>The distinct <paramref name="words"/> grouped by length: element n holds the words of n characters.</summary>
+    public static string[][] ByLength(IEnumerable<string> words)
+    {
+        string[] distinct = words.Distinct(System.StringComparer.Ordinal).ToArray();
+        var byLength = new string[distinct.Max(w => w.Length) + 1][];
+        for (int length = 0; length < byLength.Length; length++)
+        {
+            byLength[length] = distinct.Where(w => w.Length == length).ToArray();
+        }
+
+        return byLength;
+    }
+
+    // Whether the first `length` characters of `run` are one of the words (no string allocated).
+    private static bool IsOneOf(char[] run, int length, string[][] wordsByLength)
+    {
+        if (length >= wordsByLength.Length)
+        {
+            return false;
+        }
+
+        foreach (string candidate in wordsByLength[length])
+        {
+            int k = 0;
+            while (k < length && run[k] == candidate[k])
+            {
+                k++;
+            }
+
+            if (k == length)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static int IndexOfWord(char[] buffer, int count, string word)
