@@ -150,6 +150,13 @@ internal sealed partial class LockGraph
             }
         }
 
+        // Only the sets the edges read are computed (BuildEdges reads the sets of the methods called
+        // while a lock is held; a set is made from its callees' sets): a component none of those
+        // methods reaches is skipped, and its members' sets are left out of `acquired` (read, they
+        // would throw rather than pass for empty). Everything a method reaches is demanded with it,
+        // so a component is demanded whole or not at all. On NLog, 1,990 of 4,454 methods.
+        bool[] demanded = Demanded(methods, indexOf, successors);
+
         // A method that acquires nothing keeps a null set (most methods: one dictionary each was the
         // largest allocation of the graph); it is published as the shared empty set.
         var sets = new Dictionary<LockRef, AcquiredVia>?[methods.Count];
@@ -158,6 +165,11 @@ internal sealed partial class LockGraph
         {
             // Membership of the component: componentOf[node] == c (no set per component).
             List<int> component = components[c];
+            if (!demanded[component[0]])
+            {
+                continue;
+            }
+
             foreach (int m in component)
             {
                 AddDirect(ref sets[m], _summaries[methods[m]], topOnly, keep);
@@ -232,8 +244,54 @@ internal sealed partial class LockGraph
 
         for (int i = 0; i < methods.Count; i++)
         {
-            acquired[methods[i]] = sets[i] ?? s_noneAcquired;
+            if (demanded[i])
+            {
+                acquired[methods[i]] = sets[i] ?? s_noneAcquired;
+            }
         }
+    }
+
+    /// <summary>
+    /// The methods whose acquired sets the edges read: every target of a call made while holding a
+    /// lock, and every method those reach through <paramref name="successors"/>.
+    /// </summary>
+    private bool[] Demanded(List<IMethodSymbol> methods, Dictionary<IMethodSymbol, int> indexOf, List<int>[] successors)
+    {
+        var demanded = new bool[methods.Count];
+        var pending = new Stack<int>();
+        for (int i = 0; i < methods.Count; i++)
+        {
+            foreach (CallSite call in _summaries[methods[i]].Calls)
+            {
+                if (call.Held.IsEmpty)
+                {
+                    continue;
+                }
+
+                foreach (IMethodSymbol target in Targets(call))
+                {
+                    if (indexOf.TryGetValue(target, out int t) && !demanded[t])
+                    {
+                        demanded[t] = true;
+                        pending.Push(t);
+                    }
+                }
+            }
+        }
+
+        while (pending.Count > 0)
+        {
+            foreach (int callee in successors[pending.Pop()])
+            {
+                if (!demanded[callee])
+                {
+                    demanded[callee] = true;
+                    pending.Push(callee);
+                }
+            }
+        }
+
+        return demanded;
     }
 
     /// <summary>Some method acquires, itself, a lock <see cref="AddDirect"/> would keep.</summary>
