@@ -533,6 +533,34 @@ public sealed class OL0001InconsistentLockOrderAnalyzerTests
     }
 
     [Fact]
+    public async Task LockNestedInACallee_OrdersOnlyWhatTheCalleeTakesFirst()
+    {
+        // Tour() holds s_c and calls Visit(), which takes s_a and then, through Inner(), s_b. What
+        // Tour() orders after s_c is s_a only: s_b comes after s_a, inside the callee (its own
+        // edge). Counting s_c → s_b as well would make up the two-lock cycle s_b → s_c → s_b, and
+        // report it instead of the three-lock cycle that is there.
+        string source = """
+            class Museum
+            {
+                private static readonly object s_a = new object();
+                private static readonly object s_b = new object();
+                private static readonly object s_c = new object();
+
+                public void Tour() { lock (s_c) { {|#1:Visit()|}; } }
+                private void Visit() { lock (s_a) { {|#2:Inner()|}; } }
+                private void Inner() { lock (s_b) { } }
+                public void Close() { lock (s_b) { lock ({|#0:s_c|}) { } } }
+            }
+            """;
+        DiagnosticResult expected = V.Diagnostic()
+            .WithLocation(1)
+            .WithLocation(2)
+            .WithLocation(0)
+            .WithArguments("'Museum.s_a' → 'Museum.s_b' → 'Museum.s_c' → 'Museum.s_a'; 'Museum.s_b' while holding 'Museum.s_a' in Museum.Visit() via Museum.Visit() → Museum.Inner(); 'Museum.s_c' while holding 'Museum.s_b' in Museum.Close(); 'Museum.s_a' while holding 'Museum.s_c' in Museum.Tour() via Museum.Tour() → Museum.Visit()");
+        await V.AnalyzerAsync(new[] { source }, new[] { expected });
+    }
+
+    [Fact]
     public async Task GateLockHeldOnEveryEdge_DoesNotReport()
     {
         await V.AnalyzerAsync("""

@@ -38,7 +38,6 @@ internal sealed partial class LockGraph
     private readonly Dictionary<(INamedTypeSymbol, INamedTypeSymbol), bool> _derives = new(new TypePairComparer());
 
     private static readonly List<int> s_noSuccessors = new(0);
-    private static readonly List<(CallSite Call, int Target)> s_noCalls = new(0);
 
     /// <summary>The published set of every method that acquires nothing (never written to).</summary>
     private static readonly Dictionary<LockRef, AcquiredVia> s_noneAcquired = new();
@@ -84,39 +83,53 @@ internal sealed partial class LockGraph
     }
 
     /// <summary>
-    /// The locks each method acquires, directly or through calls, with each lock's object translated
-    /// into the method's own frame (receiver and arguments substituted at every call). Computed
-    /// callee-first over the strongly connected components of the call graph, and to a fixed point
-    /// inside each component whatever its size (a worklist; sets only grow and are capped at
-    /// <see cref="MaxAcquiredPerMethod"/>, paths are bounded, so it terminates). With
-    /// <paramref name="topOnly"/>, only those acquired while holding nothing itself (the ones a
-    /// caller's held locks come directly before; nested ones are ordered by the callee's own edges).
-    /// <paramref name="keep"/> restricts the keys tracked.
+    /// The call graph over the methods with summaries, shared by both acquired-set passes: every
+    /// call to a method with a summary, whether it is made while holding a lock, the methods each
+    /// method calls and is called by, and the strongly connected components, callees first. Built
+    /// once (it was built per pass, with the allocations of both).
     /// </summary>
-    private void ComputeAcquired(Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
+    private sealed class CallGraph
     {
-        var methods = _summaries.Keys.ToList();
-        if (keep is not null && !AnyKeptAcquisition(topOnly, keep))
+        public CallGraph(List<IMethodSymbol> methods, Dictionary<IMethodSymbol, int> indexOf, List<(CallSite Call, int Target, bool Held)>?[] calls, List<int>[] successors, List<int>?[] callers)
         {
-            // No method acquires a tracked key itself, so none does through calls: every set is empty.
-            foreach (IMethodSymbol method in methods)
-            {
-                acquired[method] = s_noneAcquired;
-            }
-
-            return;
+            Methods = methods;
+            IndexOf = indexOf;
+            Calls = calls;
+            Successors = successors;
+            Callers = callers;
+            (ComponentOf, Components) = ComponentsCalleesFirst(successors);
         }
 
+        public List<IMethodSymbol> Methods { get; }
+
+        public Dictionary<IMethodSymbol, int> IndexOf { get; }
+
+        /// <summary>Per method, its calls to methods with summaries (null: none); Held: a lock is held at the call.</summary>
+        public List<(CallSite Call, int Target, bool Held)>?[] Calls { get; }
+
+        public List<int>[] Successors { get; }
+
+        public List<int>?[] Callers { get; }
+
+        public int[] ComponentOf { get; }
+
+        public List<List<int>> Components { get; }
+    }
+
+    private static readonly List<(CallSite Call, int Target, bool Held)> s_noCalls = new(0);
+
+    private CallGraph BuildCallGraph()
+    {
+        var methods = _summaries.Keys.ToList();
         var indexOf = new Dictionary<IMethodSymbol, int>(methods.Count, SymbolEqualityComparer.Default);
         for (int i = 0; i < methods.Count; i++)
         {
             indexOf[methods[i]] = i;
         }
 
-        // Filtered call graph: calls made while holding nothing (topOnly) or all calls. A method's
-        // lists are made only when it has such a call (most methods have none or few: one empty
-        // list shared, never written, stands for none).
-        var calls = new List<(CallSite Call, int Target)>?[methods.Count];
+        // A method's lists are made only when it has a call (most methods have none or few: one
+        // empty list shared, never written, stands for none).
+        var calls = new List<(CallSite Call, int Target, bool Held)>?[methods.Count];
         var successors = new List<int>[methods.Count];
         var callers = new List<int>?[methods.Count];
         for (int i = 0; i < methods.Count; i++)
@@ -128,16 +141,12 @@ internal sealed partial class LockGraph
         {
             foreach (CallSite call in _summaries[methods[i]].Calls)
             {
-                if (topOnly && HasMutex(call.Held))
-                {
-                    continue;
-                }
-
+                bool held = HasMutex(call.Held);
                 foreach (IMethodSymbol target in Targets(call))
                 {
                     if (indexOf.TryGetValue(target, out int t))
                     {
-                        (calls[i] ??= new List<(CallSite, int)>()).Add((call, t));
+                        (calls[i] ??= new List<(CallSite, int, bool)>()).Add((call, t, held));
                         if (ReferenceEquals(successors[i], s_noSuccessors))
                         {
                             successors[i] = new List<int>();
@@ -150,17 +159,51 @@ internal sealed partial class LockGraph
             }
         }
 
+        return new CallGraph(methods, indexOf, calls, successors, callers);
+    }
+
+    /// <summary>
+    /// The locks each method acquires, directly or through calls, with each lock's object translated
+    /// into the method's own frame (receiver and arguments substituted at every call). Computed
+    /// callee-first over the strongly connected components of the call graph, and to a fixed point
+    /// inside each component whatever its size (a worklist; sets only grow and are capped at
+    /// <see cref="MaxAcquiredPerMethod"/>, paths are bounded, so it terminates). With
+    /// <paramref name="topOnly"/>, only those acquired while holding nothing itself (the ones a
+    /// caller's held locks come directly before; nested ones are ordered by the callee's own edges):
+    /// calls made while holding a lock are then left out. <paramref name="keep"/> restricts the keys
+    /// tracked.
+    /// </summary>
+    /// <remarks>
+    /// The components are those of every call, also in the top-only pass: each of its components
+    /// lies inside one of them, so the callee-first order still holds, and a component that is
+    /// recursive only through left-out calls just iterates once more.
+    /// </remarks>
+    private void ComputeAcquired(CallGraph graph, Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
+    {
+        List<IMethodSymbol> methods = graph.Methods;
+        if (keep is not null && !AnyKeptAcquisition(topOnly, keep))
+        {
+            // No method acquires a tracked key itself, so none does through calls: every set is empty.
+            foreach (IMethodSymbol method in methods)
+            {
+                acquired[method] = s_noneAcquired;
+            }
+
+            return;
+        }
+
         // Only the sets the edges read are computed (BuildEdges reads the sets of the methods called
         // while a lock is held; a set is made from its callees' sets): a component none of those
         // methods reaches is skipped, and its members' sets are left out of `acquired` (read, they
         // would throw rather than pass for empty). Everything a method reaches is demanded with it,
         // so a component is demanded whole or not at all. On NLog, 1,990 of 4,454 methods.
-        bool[] demanded = Demanded(methods, indexOf, successors);
+        bool[] demanded = Demanded(graph, topOnly);
 
         // A method that acquires nothing keeps a null set (most methods: one dictionary each was the
         // largest allocation of the graph); it is published as the shared empty set.
         var sets = new Dictionary<LockRef, AcquiredVia>?[methods.Count];
-        (int[] componentOf, List<List<int>> components) = ComponentsCalleesFirst(successors);
+        int[] componentOf = graph.ComponentOf;
+        List<List<int>> components = graph.Components;
         for (int c = 0; c < components.Count; c++)
         {
             // Membership of the component: componentOf[node] == c (no set per component).
@@ -173,21 +216,21 @@ internal sealed partial class LockGraph
             foreach (int m in component)
             {
                 AddDirect(ref sets[m], _summaries[methods[m]], topOnly, keep);
-                if (calls[m] is not { } outgoingCalls)
+                if (graph.Calls[m] is not { } outgoingCalls)
                 {
                     continue;
                 }
 
-                foreach ((CallSite call, int target) in outgoingCalls)
+                foreach ((CallSite call, int target, bool held) in outgoingCalls)
                 {
-                    if (componentOf[target] != c)
+                    if (componentOf[target] != c && !(topOnly && held))
                     {
                         Merge(ref sets[m], sets[target], call, methods[target]);
                     }
                 }
             }
 
-            if (component.Count == 1 && !successors[component[0]].Contains(component[0]))
+            if (component.Count == 1 && !graph.Successors[component[0]].Contains(component[0]))
             {
                 continue;
             }
@@ -210,11 +253,11 @@ internal sealed partial class LockGraph
                 int m = work.Dequeue();
                 queued.Remove(m);
                 bool changed = false;
-                List<(CallSite Call, int Target)> outgoing = calls[m] ?? s_noCalls;
+                List<(CallSite Call, int Target, bool Held)> outgoing = graph.Calls[m] ?? s_noCalls;
                 for (int k = 0; k < outgoing.Count; k++)
                 {
-                    (CallSite call, int target) = outgoing[k];
-                    if (target == m || componentOf[target] != c)
+                    (CallSite call, int target, bool held) = outgoing[k];
+                    if (target == m || componentOf[target] != c || (topOnly && held))
                     {
                         continue;
                     }
@@ -231,7 +274,7 @@ internal sealed partial class LockGraph
 
                 if (changed)
                 {
-                    foreach (int caller in callers[m] ?? s_noSuccessors)
+                    foreach (int caller in graph.Callers[m] ?? s_noSuccessors)
                     {
                         if (componentOf[caller] == c && queued.Add(caller))
                         {
@@ -253,37 +296,30 @@ internal sealed partial class LockGraph
 
     /// <summary>
     /// The methods whose acquired sets the edges read: every target of a call made while holding a
-    /// lock, and every method those reach through <paramref name="successors"/>.
+    /// lock, and every method those reach through the calls the pass follows (with
+    /// <paramref name="topOnly"/>, not those made while holding a lock).
     /// </summary>
-    private bool[] Demanded(List<IMethodSymbol> methods, Dictionary<IMethodSymbol, int> indexOf, List<int>[] successors)
+    private static bool[] Demanded(CallGraph graph, bool topOnly)
     {
-        var demanded = new bool[methods.Count];
+        var demanded = new bool[graph.Methods.Count];
         var pending = new Stack<int>();
-        for (int i = 0; i < methods.Count; i++)
+        foreach (List<(CallSite Call, int Target, bool Held)>? calls in graph.Calls)
         {
-            foreach (CallSite call in _summaries[methods[i]].Calls)
+            foreach ((CallSite call, int target, bool _) in calls ?? s_noCalls)
             {
-                if (call.Held.IsEmpty)
+                if (!call.Held.IsEmpty && !demanded[target])
                 {
-                    continue;
-                }
-
-                foreach (IMethodSymbol target in Targets(call))
-                {
-                    if (indexOf.TryGetValue(target, out int t) && !demanded[t])
-                    {
-                        demanded[t] = true;
-                        pending.Push(t);
-                    }
+                    demanded[target] = true;
+                    pending.Push(target);
                 }
             }
         }
 
         while (pending.Count > 0)
         {
-            foreach (int callee in successors[pending.Pop()])
+            foreach ((CallSite _, int callee, bool held) in graph.Calls[pending.Pop()] ?? s_noCalls)
             {
-                if (!demanded[callee])
+                if (!(topOnly && held) && !demanded[callee])
                 {
                     demanded[callee] = true;
                     pending.Push(callee);

@@ -152,9 +152,10 @@ internal sealed partial class LockGraph
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         HashSet<LockKey> interesting = InterestingKeys();
         long t1a = System.Diagnostics.Stopwatch.GetTimestamp();
-        ComputeAcquired(_acquired, topOnly: false, interesting.Contains);
+        CallGraph calls = BuildCallGraph();
+        ComputeAcquired(calls, _acquired, topOnly: false, interesting.Contains);
         long t1b = System.Diagnostics.Stopwatch.GetTimestamp();
-        ComputeAcquired(_topAcquired, topOnly: true, keep: null);
+        ComputeAcquired(calls, _topAcquired, topOnly: true, keep: null);
         long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         _entry = ComputeEntryHolds();
         long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
