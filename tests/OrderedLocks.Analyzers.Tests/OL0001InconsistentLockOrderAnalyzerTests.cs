@@ -561,6 +561,28 @@ public sealed class OL0001InconsistentLockOrderAnalyzerTests
     }
 
     [Fact]
+    public async Task RecursionClosedOnlyByACallUnderALock_StillGivesTheCalleesFirstLock()
+    {
+        // Forward() and Pass() call each other, and Pass() calls back only while holding _b. What
+        // Enter() orders after _a is what Pass() takes first, _b: Pass()'s top-level set, computed
+        // over a recursion that the top-level pass follows only one way (it leaves out calls made
+        // under a lock). Sets are computed only where the edges read them; this recursion is read
+        // whole, because the call it leaves out is made under a lock and its target is read too.
+        await V.AnalyzerAsync("""
+            class Relay
+            {
+                private readonly object _a = new object();
+                private readonly object _b = new object();
+
+                public void Forward() { Pass(); }
+                private void Pass() { lock (_b) { Forward(); } }
+                public void Enter() { lock (_a) { {|OL0001:Pass()|}; } }
+                public void Back() { lock (_b) { lock (_a) { } } }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task GateLockHeldOnEveryEdge_DoesNotReport()
     {
         await V.AnalyzerAsync("""

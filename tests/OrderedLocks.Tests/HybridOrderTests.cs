@@ -333,6 +333,12 @@ public sealed class HybridOrderTests
         Assert.Equal(LockViolationKind.PotentialDeadlock, error.Kind);
         Assert.Equal(3, error.Violation!.Cycle.Count);
         Assert.Contains("'cache' -> 'index' -> 'page' -> 'cache'", error.Message);
+
+        // Keeps 'page' alive up to here. Otherwise, with optimised code (DOTNET_TieredCompilation=0),
+        // 'page' is dead after the second NestHere; a collection in between (other tests allocate
+        // in parallel) takes its node and both of its edges with it, and the cycle rightly no
+        // longer exists (a lock nobody can reach can never be held again). Seen once in CI.
+        Locks.AssertFree(index, page, cache);
     }
 
     // A rank inversion never even reaches the learned graph: the same pair in the right order later is fine.
