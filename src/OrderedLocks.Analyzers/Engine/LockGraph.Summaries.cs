@@ -90,10 +90,9 @@ internal sealed partial class LockGraph
     /// </summary>
     private sealed class CallGraph
     {
-        public CallGraph(List<IMethodSymbol> methods, Dictionary<IMethodSymbol, int> indexOf, List<(CallSite Call, int Target, bool Held)>?[] calls, List<int>[] successors, List<int>?[] callers)
+        public CallGraph(List<IMethodSymbol> methods, List<(CallSite Call, int Target, bool Held)>?[] calls, List<int>[] successors, List<int>?[] callers)
         {
             Methods = methods;
-            IndexOf = indexOf;
             Calls = calls;
             Successors = successors;
             Callers = callers;
@@ -101,8 +100,6 @@ internal sealed partial class LockGraph
         }
 
         public List<IMethodSymbol> Methods { get; }
-
-        public Dictionary<IMethodSymbol, int> IndexOf { get; }
 
         /// <summary>Per method, its calls to methods with summaries (null: none); Held: a lock is held at the call.</summary>
         public List<(CallSite Call, int Target, bool Held)>?[] Calls { get; }
@@ -159,7 +156,7 @@ internal sealed partial class LockGraph
             }
         }
 
-        return new CallGraph(methods, indexOf, calls, successors, callers);
+        return new CallGraph(methods, calls, successors, callers);
     }
 
     /// <summary>
