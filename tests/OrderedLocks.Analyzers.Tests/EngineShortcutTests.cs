@@ -97,6 +97,16 @@ public sealed class EngineShortcutTests
         Assert.Equal(new[] { 5 }, SourceWords.Positions(SourceText.From("x.y; lock"), "lock"));
     }
 
+    [Fact]
+    public void WordPositionsTreatNonAsciiLettersAsPartOfTheWord()
+    {
+        // ASCII is classified by a table, everything else by char.IsLetterOrDigit: a letter or digit
+        // outside ASCII next to the word makes a longer identifier, other characters separate words.
+        Assert.Empty(SourceWords.Positions(SourceText.From("\u00C9lock lock\u00E9 lock\u0663 \u03BBlock"), "lock"));
+        Assert.Equal(new[] { 1, 7 }, SourceWords.Positions(SourceText.From("\u00A0lock\u2003 lock\u00B7"), "lock"));
+        Assert.Equal(new[] { 6 }, LockWords.Positions(SourceText.From("\u00E9Wait Wait(x)")));
+    }
+
     [Theory]
     [InlineData("Block b = x; var locker = _lock; lock_ = unlock; Lock l; locks++;")]
     [InlineData("")]
@@ -134,7 +144,7 @@ public sealed class EngineShortcutTests
             }
             """;
         CSharpCompilation compilation = AnalyzerRunner.CompileSources(source);
-        SelfLockingTypes types = SelfLockingTypes.For(compilation);
+        SelfLockingTypes types = LockModel.For(compilation).SelfLocking;
 
         Assert.Null(types.For(compilation.GetTypeByMetadataName("Quiet")));
         Assert.Equal("Outer", types.For(compilation.GetTypeByMetadataName("Outer"))?.Name);
@@ -245,7 +255,7 @@ public sealed class EngineShortcutTests
                 CSharpSyntaxTree.ParseText("class Blocker { public void Signal() { } } interface IBox { }", AnalyzerRunner.ParseOptions, path: "/src/Blocker.cs"),
             });
 
-        SelfLockingTypes types = SelfLockingTypes.For(compilation);
+        SelfLockingTypes types = LockModel.For(compilation).SelfLocking;
 
         Assert.Equal("Box", types.For(compilation.GetTypeByMetadataName("Box"))?.Name);
         Assert.Null(types.For(compilation.GetTypeByMetadataName("Blocker")));

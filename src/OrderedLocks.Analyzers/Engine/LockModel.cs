@@ -56,8 +56,9 @@ internal sealed class LockModel
     // Bodies that cannot give a method-local finding, walked when the graph is built.
     private readonly ConcurrentQueue<BlockEntry> _deferred = new();
 
-    private readonly ConcurrentDictionary<SyntaxTree, Lazy<int[]>> _lockWords = new();
+    private readonly ConcurrentDictionary<SyntaxTree, int[]> _lockWords = new();
     private readonly Lazy<LockGraph> _graph;
+    private readonly Lazy<SelfLockingTypes> _selfLocking;
 
     private LockModel(Compilation compilation, AnalyzerSettings settings)
     {
@@ -66,6 +67,7 @@ internal sealed class LockModel
         Settings = settings;
         Types = new KnownTypes(compilation);
         Aliases = new Aliases();
+        _selfLocking = new Lazy<SelfLockingTypes>(() => new SelfLockingTypes(compilation, LockWordPositions), LazyThreadSafetyMode.ExecutionAndPublication);
         _graph = new Lazy<LockGraph>(
             () =>
             {
@@ -139,9 +141,16 @@ internal sealed class LockModel
         return entry.Local;
     }
 
-    /// <summary>Where <paramref name="tree"/> names a lock word (<see cref="LockWords"/>), computed once per tree.</summary>
+    /// <summary>
+    /// Where <paramref name="tree"/> names a lock word (<see cref="LockWords"/>), kept once computed.
+    /// Two threads asking for one tree at once may both read it (the same answer, one kept): cheaper
+    /// than making one of them wait, which the compiler's threads did in profiles of large builds.
+    /// </summary>
     public int[] LockWordPositions(SyntaxTree tree)
-        => _lockWords.GetOrAdd(tree, static t => new Lazy<int[]>(() => LockWords.Positions(t.GetText()), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        => _lockWords.TryGetValue(tree, out int[]? positions) ? positions : _lockWords.GetOrAdd(tree, LockWords.Positions(tree.GetText()));
+
+    /// <summary>The classes of this compilation that lock <c>this</c>, read once.</summary>
+    public SelfLockingTypes SelfLocking => _selfLocking.Value;
 
     // Every queued body, before the graph reads the summaries.
     private void WalkDeferred()

@@ -40,12 +40,22 @@ internal static class LockWords
     /// <summary>True when one of <paramref name="positions"/> (sorted) lies inside <paramref name="span"/>.</summary>
     public static bool AnyWithin(int[] positions, TextSpan span)
     {
-        int at = Array.BinarySearch(positions, span.Start);
-        if (at < 0)
+        // The first position at or after the span's start (a search of our own: the runtime's
+        // generic Array.BinarySearch<int> is compiled at run time in the compiler's process).
+        int low = 0, high = positions.Length;
+        while (low < high)
         {
-            at = ~at;
+            int middle = low + ((high - low) >> 1);
+            if (positions[middle] < span.Start)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
         }
 
-        return at < positions.Length && positions[at] < span.End;
+        return low < positions.Length && positions[low] < span.End;
     }
 }

@@ -234,7 +234,7 @@ internal sealed partial class MethodWalker
     /// into the class's <c>lock (this)</c> gives). Null: the lock stays method-local.
     /// </summary>
     private LockKey? SelfLockingKey(ITypeSymbol? type)
-        => SelfLockingTypes.For(_model.Compilation).For(type) is { } owner ? new LockKey(owner, LockKeyKind.This) : null;
+        => _model.SelfLocking.For(type) is { } owner ? new LockKey(owner, LockKeyKind.This) : null;
 
     /// <summary>
     /// For <c>Interlocked.Exchange(ref f, v)</c>, <c>Interlocked.CompareExchange(ref f, v, c)</c> and

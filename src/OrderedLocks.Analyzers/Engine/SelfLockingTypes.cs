@@ -1,10 +1,10 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace OrderedLocks.Analyzers.Engine;
 
@@ -18,17 +18,18 @@ namespace OrderedLocks.Analyzers.Engine;
 /// "this of the box's class" on the object <c>box</c>; a direct <c>lock (box)</c> is the same monitor
 /// and gets the same key, but only when exactly one self-locking class fits the local's static type
 /// (it is, derives from, or shares a source interface with it). With none or several candidates the
-/// lock stays method-local (uncertain identity: quiet). Read from syntax once per compilation, so the
-/// answer does not depend on analysis order.
+/// lock stays method-local (uncertain identity: quiet). Read from syntax once per compilation (by
+/// <see cref="LockModel.SelfLocking"/>), so the answer does not depend on analysis order.
 /// </remarks>
 internal sealed class SelfLockingTypes
 {
-    private static readonly ConditionalWeakTable<Compilation, System.Lazy<SelfLockingTypes>> s_cache = new();
-
     private readonly ImmutableArray<INamedTypeSymbol> _types;
     private readonly Dictionary<ITypeSymbol, INamedTypeSymbol?> _resolved = new(SymbolEqualityComparer.Default);
 
-    private SelfLockingTypes(Compilation compilation)
+    /// <summary>Reads the classes of <paramref name="compilation"/> that lock <c>this</c>.</summary>
+    /// <param name="compilation">The compilation.</param>
+    /// <param name="lockWordPositions">Where each tree names a lock word (<see cref="LockModel.LockWordPositions"/>): the same index the deferred walks use, so no file's text is read twice.</param>
+    public SelfLockingTypes(Compilation compilation, System.Func<SyntaxTree, int[]> lockWordPositions)
     {
         var names = new HashSet<(string Name, SyntaxTree Tree, int Start)>();
         foreach (SyntaxTree tree in compilation.SyntaxTrees)
@@ -36,15 +37,22 @@ internal sealed class SelfLockingTypes
             // Walking every node of a tree materialises its whole red tree (that was most of this
             // scan's time on large code bases): only the tokens where the text has the word are
             // looked up, in order (a lock statement starts with its keyword, always a whole word).
-            int[] words = SourceWords.Positions(tree.GetText(), "lock");
+            int[] words = lockWordPositions(tree);
             if (words.Length == 0)
             {
                 continue;
             }
 
-            SyntaxNode root = tree.GetRoot();
+            SourceText text = tree.GetText();
+            SyntaxNode? root = null;
             foreach (int position in words)
             {
+                if (!IsLockWord(text, position))
+                {
+                    continue;
+                }
+
+                root ??= tree.GetRoot();
                 SyntaxToken token = root.FindToken(position);
                 if (token.SpanStart != position || !token.IsKind(SyntaxKind.LockKeyword) || token.Parent is not LockStatementSyntax statement)
                 {
@@ -80,9 +88,9 @@ internal sealed class SelfLockingTypes
         _types = types.ToImmutableArray();
     }
 
-    /// <summary>The classes of <paramref name="compilation"/> that lock <c>this</c>, read once (the table's factory may run on several threads: it only makes the Lazy).</summary>
-    public static SelfLockingTypes For(Compilation compilation)
-        => s_cache.GetValue(compilation, static c => new System.Lazy<SelfLockingTypes>(() => new SelfLockingTypes(c), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+    // The lock words are whole words: the one at `position` is the keyword's text when it is "lock".
+    private static bool IsLockWord(SourceText text, int position)
+        => position + 4 <= text.Length && text[position] == 'l' && text[position + 1] == 'o' && text[position + 2] == 'c' && text[position + 3] == 'k';
 
     /// <summary>The one self-locking class an object of static type <paramref name="type"/> can be an instance of; null when none or several.</summary>
     public INamedTypeSymbol? For(ITypeSymbol? type)

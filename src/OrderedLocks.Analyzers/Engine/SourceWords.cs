@@ -45,14 +45,23 @@ internal static class SourceWords
     /// The start positions, in order, of every run of identifier characters in <paramref name="text"/>
     /// that is exactly one of the words of <paramref name="wordsByLength"/> (made by <see cref="ByLength"/>).
     /// </summary>
+    /// <remarks>
+    /// The whole text of every file passes through here once per compilation, so the loop stays in
+    /// this assembly: ASCII characters are classified by a table (a call into the runtime's
+    /// <see cref="char.IsLetterOrDigit(char)"/> per character cannot be inlined into precompiled
+    /// code), a run whose first character starts none of the words is skipped without being
+    /// compared, and the copy buffer is reused by the thread instead of allocated per file.
+    /// </remarks>
     public static int[] Positions(SourceText text, string[][] wordsByLength)
     {
         int maxLength = wordsByLength.Length - 1;
+        bool[] starts = FirstCharacters(wordsByLength);
         List<int>? positions = null;
-        char[] buffer = new char[ChunkSize];
+        char[] buffer = t_buffer ??= new char[ChunkSize];
         char[] run = new char[maxLength];
         int runStart = -1;
         int runLength = 0;
+        bool candidate = false;
         for (int start = 0; start < text.Length; start += ChunkSize)
         {
             int count = System.Math.Min(ChunkSize, text.Length - start);
@@ -60,15 +69,16 @@ internal static class SourceWords
             for (int i = 0; i < count; i++)
             {
                 char c = buffer[i];
-                if (char.IsLetterOrDigit(c) || c == '_')
+                if (c < 128 ? s_asciiIdentifier[c] : char.IsLetterOrDigit(c))
                 {
                     if (runStart < 0)
                     {
                         runStart = start + i;
                         runLength = 0;
+                        candidate = c < 128 && starts[c];
                     }
 
-                    if (runLength < maxLength)
+                    if (candidate && runLength < maxLength)
                     {
                         run[runLength] = c;
                     }
@@ -77,7 +87,7 @@ internal static class SourceWords
                 }
                 else if (runStart >= 0)
                 {
-                    if (IsOneOf(run, runLength, wordsByLength))
+                    if (candidate && IsOneOf(run, runLength, wordsByLength))
                     {
                         (positions ??= new List<int>()).Add(runStart);
                     }
@@ -87,12 +97,36 @@ internal static class SourceWords
             }
         }
 
-        if (runStart >= 0 && IsOneOf(run, runLength, wordsByLength))
+        if (runStart >= 0 && candidate && IsOneOf(run, runLength, wordsByLength))
         {
             (positions ??= new List<int>()).Add(runStart);
         }
 
         return positions is null ? System.Array.Empty<int>() : positions.ToArray();
+    }
+
+    [System.ThreadStatic]
+    private static char[]? t_buffer;
+
+    // Letters, digits and '_' among the ASCII characters: what char.IsLetterOrDigit(c) || c == '_' says for them.
+    private static readonly bool[] s_asciiIdentifier = Enumerable.Range(0, 128).Select(c => char.IsLetterOrDigit((char)c) || c == '_').ToArray();
+
+    // The ASCII characters a word can start with (a word starting with another character is never found).
+    private static bool[] FirstCharacters(string[][] wordsByLength)
+    {
+        var starts = new bool[128];
+        foreach (string[] words in wordsByLength)
+        {
+            foreach (string word in words)
+            {
+                if (word.Length > 0 && word[0] < 128)
+                {
+                    starts[word[0]] = true;
+                }
+            }
+        }
+
+        return starts;
     }
 
     /// <summary>The distinct <paramref name="words"/> grouped by length: element n holds the words of n characters.</summary>
