@@ -561,6 +561,49 @@ public sealed class OL0001InconsistentLockOrderAnalyzerTests
     }
 
     [Fact]
+    public async Task TwelveLocksThroughOneCall_TheLastIsStillOrdered()
+    {
+        // Survey() takes twelve locks one after the other, so its acquired set grows well past its
+        // first size (and, being recursive with Again(), so does the log of what changed in it).
+        // s_11, added last, is still found under s_z, and the cycle through it reported.
+        await V.AnalyzerAsync("""
+            class Ledger
+            {
+                private static readonly object s_0 = new object();
+                private static readonly object s_1 = new object();
+                private static readonly object s_2 = new object();
+                private static readonly object s_3 = new object();
+                private static readonly object s_4 = new object();
+                private static readonly object s_5 = new object();
+                private static readonly object s_6 = new object();
+                private static readonly object s_7 = new object();
+                private static readonly object s_8 = new object();
+                private static readonly object s_9 = new object();
+                private static readonly object s_10 = new object();
+                private static readonly object s_11 = new object();
+                private static readonly object s_z = new object();
+
+                public static void Survey(int depth) { if (depth > 0) { Again(depth); } Take0(); Take1(); Take2(); Take3(); Take4(); Take5(); Take6(); Take7(); Take8(); Take9(); Take10(); Take11(); }
+                private static void Again(int depth) { Survey(depth - 1); }
+                private static void Take0() { lock (s_0) { } }
+                private static void Take1() { lock (s_1) { } }
+                private static void Take2() { lock (s_2) { } }
+                private static void Take3() { lock (s_3) { } }
+                private static void Take4() { lock (s_4) { } }
+                private static void Take5() { lock (s_5) { } }
+                private static void Take6() { lock (s_6) { } }
+                private static void Take7() { lock (s_7) { } }
+                private static void Take8() { lock (s_8) { } }
+                private static void Take9() { lock (s_9) { } }
+                private static void Take10() { lock (s_10) { } }
+                private static void Take11() { lock (s_11) { } }
+                public static void Audit() { lock (s_z) { {|OL0001:Survey(1)|}; } }
+                public static void Close() { lock (s_11) { lock (s_z) { } } }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task RecursionClosedOnlyByACallUnderALock_StillGivesTheCalleesFirstLock()
     {
         // Forward() and Pass() call each other, and Pass() calls back only while holding _b. What

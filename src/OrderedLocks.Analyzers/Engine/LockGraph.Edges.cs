@@ -121,7 +121,7 @@ internal sealed partial class LockGraph
                 int innermost = InnermostBlocking(call.Held);
                 foreach (IMethodSymbol target in Targets(call))
                 {
-                    Dictionary<LockRef, AcquiredVia> all = _acquired[target];
+                    AcquiredSet all = _acquired[target];
                     foreach (Hold outer in call.Held)
                     {
                         if (!IsMutex(outer))
@@ -130,7 +130,7 @@ internal sealed partial class LockGraph
                         }
 
                         AcquiredVia? again = null;
-                        foreach (KeyValuePair<LockRef, AcquiredVia> entry in all)
+                        foreach (AcquiredEntry entry in all)
                         {
                             if (entry.Key.Key.Equals(outer.Key) && (again is null || (entry.Value.OnThis && !again.OnThis)))
                             {
@@ -145,7 +145,7 @@ internal sealed partial class LockGraph
 
                         if (RankOf(outer.Key) is not null)
                         {
-                            foreach (KeyValuePair<LockRef, AcquiredVia> entry in all)
+                            foreach (AcquiredEntry entry in all)
                             {
                                 if (!entry.Key.Key.Equals(outer.Key))
                                 {
@@ -156,7 +156,7 @@ internal sealed partial class LockGraph
                         }
                     }
 
-                    foreach (KeyValuePair<LockRef, AcquiredVia> entry in _topAcquired[target])
+                    foreach (AcquiredEntry entry in _topAcquired[target])
                     {
                         LockKey innerKey = entry.Key.Key;
                         if (!fields && !FitsReceiver(call, target, entry.Value))
@@ -320,7 +320,7 @@ internal sealed partial class LockGraph
 
     private LockRef ReferenceOf(IMethodSymbol method, AcquiredVia via)
     {
-        foreach (KeyValuePair<LockRef, AcquiredVia> entry in _acquired[method])
+        foreach (AcquiredEntry entry in _acquired[method])
         {
             if (ReferenceEquals(entry.Value, via))
             {

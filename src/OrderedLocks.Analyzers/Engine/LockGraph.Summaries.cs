@@ -40,7 +40,7 @@ internal sealed partial class LockGraph
     private static readonly List<int> s_noSuccessors = new(0);
 
     /// <summary>The published set of every method that acquires nothing (never written to).</summary>
-    private static readonly Dictionary<LockRef, AcquiredVia> s_noneAcquired = new();
+    private static readonly AcquiredSet s_noneAcquired = new();
 
     /// <summary>How a method comes to acquire a lock: directly, or through a call.</summary>
     private sealed class AcquiredVia
@@ -175,7 +175,7 @@ internal sealed partial class LockGraph
     /// lies inside one of them, so the callee-first order still holds, and a component that is
     /// recursive only through left-out calls just iterates once more.
     /// </remarks>
-    private void ComputeAcquired(CallGraph graph, Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired, bool topOnly, Func<LockKey, bool>? keep)
+    private void ComputeAcquired(CallGraph graph, Dictionary<IMethodSymbol, AcquiredSet> acquired, bool topOnly, Func<LockKey, bool>? keep)
     {
         List<IMethodSymbol> methods = graph.Methods;
         if (keep is not null && !AnyKeptAcquisition(topOnly, keep))
@@ -199,7 +199,7 @@ internal sealed partial class LockGraph
 
         // A method that acquires nothing keeps a null set (most methods: one dictionary each was the
         // largest allocation of the graph); it is published as the shared empty set.
-        var sets = new Dictionary<LockRef, AcquiredVia>?[methods.Count];
+        var sets = new AcquiredSet?[methods.Count];
         int[] componentOf = graph.ComponentOf;
         List<List<int>> components = graph.Components;
         for (int c = 0; c < components.Count; c++)
@@ -237,13 +237,14 @@ internal sealed partial class LockGraph
             // member keeps a log of the entries of its set that changed; a call re-merges only the
             // callee's entries logged since that call last merged (an unchanged entry merges to the
             // same result), which keeps large recursive components from re-translating whole sets.
-            var logs = new Dictionary<int, List<LockRef>>();
+            var logs = new Dictionary<int, LockRefLog>();
             foreach (int m in component)
             {
-                logs[m] = sets[m] is { } set ? new List<LockRef>(set.Keys) : new List<LockRef>();
+                logs[m] = new LockRefLog(sets[m] is { } set ? set.Keys() : Array.Empty<LockRef>());
             }
 
-            var consumed = new Dictionary<(int Method, int Call), int>();
+            // How much of the callee's log each call of a member has merged (per member, by call index).
+            var consumed = new Dictionary<int, int[]>();
             var work = new Queue<int>(component);
             var queued = new HashSet<int>(component);
             while (work.Count > 0)
@@ -252,6 +253,12 @@ internal sealed partial class LockGraph
                 queued.Remove(m);
                 bool changed = false;
                 List<(CallSite Call, int Target, bool Held)> outgoing = graph.Calls[m] ?? s_noCalls;
+                if (!consumed.TryGetValue(m, out int[]? merged))
+                {
+                    merged = new int[outgoing.Count];
+                    consumed.Add(m, merged);
+                }
+
                 for (int k = 0; k < outgoing.Count; k++)
                 {
                     (CallSite call, int target, bool held) = outgoing[k];
@@ -260,12 +267,12 @@ internal sealed partial class LockGraph
                         continue;
                     }
 
-                    List<LockRef> log = logs[target];
-                    consumed.TryGetValue((m, k), out int start);
+                    LockRefLog log = logs[target];
+                    int start = merged[k];
                     int end = log.Count;
                     if (start < end)
                     {
-                        consumed[(m, k)] = end;
+                        merged[k] = end;
                         changed |= Merge(ref sets[m], sets[target], call, methods[target], log, start, end, logs[m]);
                     }
                 }
@@ -345,7 +352,7 @@ internal sealed partial class LockGraph
         return false;
     }
 
-    private void AddDirect(ref Dictionary<LockRef, AcquiredVia>? set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
+    private void AddDirect(ref AcquiredSet? set, MethodSummary summary, bool topOnly, Func<LockKey, bool>? keep)
     {
         foreach (Acquisition acquisition in summary.Acquisitions)
         {
@@ -356,17 +363,17 @@ internal sealed partial class LockGraph
 
             var reference = new LockRef(acquisition.Lock.Key, acquisition.Lock.ObjectPath);
             var via = new AcquiredVia(acquisition.Lock, null, null, acquisition.Lock.OnThis, acquisition.IsTry, reference.Path, reference, null);
-            set ??= new Dictionary<LockRef, AcquiredVia>();
+            set ??= new AcquiredSet();
             if (!set.TryGetValue(reference, out AcquiredVia? existing))
             {
                 if (set.Count < MaxAcquiredPerMethod)
                 {
-                    set[reference] = via;
+                    set.Set(reference, via);
                 }
             }
             else if (existing.IsTry && !via.IsTry)
             {
-                set[reference] = via;
+                set.Set(reference, via);
             }
         }
     }
@@ -378,14 +385,14 @@ internal sealed partial class LockGraph
     /// changes is appended to <paramref name="changedLog"/>.
     /// </remarks>
     private bool Merge(
-        ref Dictionary<LockRef, AcquiredVia>? into,
-        Dictionary<LockRef, AcquiredVia>? from,
+        ref AcquiredSet? into,
+        AcquiredSet? from,
         CallSite call,
         IMethodSymbol callee,
-        List<LockRef>? keys = null,
+        LockRefLog? keys = null,
         int start = 0,
         int end = 0,
-        List<LockRef>? changedLog = null)
+        LockRefLog? changedLog = null)
     {
         if (from is null || ReferenceEquals(into, from))
         {
@@ -399,8 +406,8 @@ internal sealed partial class LockGraph
         {
             // Sized once for the callee's set (it mostly arrives whole): growing entry by entry was
             // the largest allocation of the graph (its resizes copy every entry again).
-            into ??= new Dictionary<LockRef, AcquiredVia>(Math.Min(from.Count, MaxAcquiredPerMethod));
-            foreach (KeyValuePair<LockRef, AcquiredVia> entry in from)
+            into ??= new AcquiredSet(Math.Min(from.Count, MaxAcquiredPerMethod));
+            foreach (AcquiredEntry entry in from)
             {
                 changed |= MergeEntry(ref into, entry.Key, entry.Value, call, callee, fields, dispatched, changedLog);
             }
@@ -420,16 +427,16 @@ internal sealed partial class LockGraph
     }
 
     private bool MergeEntry(
-        ref Dictionary<LockRef, AcquiredVia>? into,
+        ref AcquiredSet? into,
         LockRef key,
         AcquiredVia value,
         CallSite call,
         IMethodSymbol callee,
         bool fields,
         INamedTypeSymbol? dispatched,
-        List<LockRef>? changedLog)
+        LockRefLog? changedLog)
     {
-        var entry = new KeyValuePair<LockRef, AcquiredVia>(key, value);
+        var entry = new AcquiredEntry(key, value);
         // The callee's `this` constraint (and a dispatch below the receiver's static type) must fit the receiver.
         INamedTypeSymbol? constraint = entry.Value.ThisType ?? dispatched;
         INamedTypeSymbol? callerConstraint = null;
@@ -457,7 +464,7 @@ internal sealed partial class LockGraph
 
         var reference = new LockRef(entry.Key.Key, fields ? AccessPath.Unknown : path);
         bool onThis = entry.Key.Key.IsStatic || (entry.Value.OnThis && call.Receiver == CallReceiver.This);
-        into ??= new Dictionary<LockRef, AcquiredVia>();
+        into ??= new AcquiredSet();
         if (!into.TryGetValue(reference, out AcquiredVia? existing))
         {
             if (into.Count >= MaxAcquiredPerMethod)
@@ -471,7 +478,7 @@ internal sealed partial class LockGraph
             return false;
         }
 
-        into[reference] = new AcquiredVia(entry.Value.Hold, call, callee, onThis, entry.Value.IsTry, reference.Path, entry.Key, callerConstraint);
+        into.Set(reference, new AcquiredVia(entry.Value.Hold, call, callee, onThis, entry.Value.IsTry, reference.Path, entry.Key, callerConstraint));
         changedLog?.Add(reference);
         return true;
     }
@@ -631,14 +638,14 @@ internal sealed partial class LockGraph
     /// <summary>"A() → B() → C()" from a call in <paramref name="caller"/> to where <paramref name="lockRef"/> (in the callee's frame) is acquired.</summary>
     private string DescribePath(IMethodSymbol caller, IMethodSymbol callee, LockRef lockRef, bool top = false)
     {
-        Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> acquired = top ? _topAcquired : _acquired;
+        Dictionary<IMethodSymbol, AcquiredSet> acquired = top ? _topAcquired : _acquired;
         var builder = new StringBuilder(Display(caller));
         IMethodSymbol current = callee;
         LockRef reference = lockRef;
         for (int step = 0; step < MaxPathSteps; step++)
         {
             builder.Append(" → ").Append(Display(current));
-            if (!acquired.TryGetValue(current, out Dictionary<LockRef, AcquiredVia>? map)
+            if (!acquired.TryGetValue(current, out AcquiredSet? map)
                 || !map.TryGetValue(reference, out AcquiredVia? via) || via.Callee is null)
             {
                 break;

@@ -29,8 +29,8 @@ internal sealed partial class LockGraph
     private readonly LockModel _model;
     private readonly Dictionary<IMethodSymbol, MethodSummary> _summaries = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
-    private Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _acquired = new(SymbolEqualityComparer.Default);
-    private Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>> _topAcquired = new(SymbolEqualityComparer.Default);
+    private Dictionary<IMethodSymbol, AcquiredSet> _acquired = new(SymbolEqualityComparer.Default);
+    private Dictionary<IMethodSymbol, AcquiredSet> _topAcquired = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<(LockKey From, LockKey To), EdgeInfo> _edges = new();
     private readonly List<LocalFinding> _findings = new();
     private readonly Suppressions _suppressions = new();
@@ -144,8 +144,8 @@ internal sealed partial class LockGraph
             callSites += summary.Calls.Count;
         }
 
-        _acquired = new Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>>(_summaries.Count, SymbolEqualityComparer.Default);
-        _topAcquired = new Dictionary<IMethodSymbol, Dictionary<LockRef, AcquiredVia>>(_summaries.Count, SymbolEqualityComparer.Default);
+        _acquired = new Dictionary<IMethodSymbol, AcquiredSet>(_summaries.Count, SymbolEqualityComparer.Default);
+        _topAcquired = new Dictionary<IMethodSymbol, AcquiredSet>(_summaries.Count, SymbolEqualityComparer.Default);
         _targets = new Dictionary<CallSite, List<IMethodSymbol>>(callSites, ReferenceEqualityComparer.Instance);
 
         BuildImplementations();
