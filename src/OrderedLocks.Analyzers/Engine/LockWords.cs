@@ -31,11 +31,10 @@ internal static class LockWords
         "EnterWriteLock", "TryEnterWriteLock", "EnterUpgradeableReadLock", "TryEnterUpgradeableReadLock",
     };
 
-    // The words by length, for a look-up without allocating a string per identifier.
-    private static readonly string[][] s_byLength = SourceWords.ByLength(s_bclWords.Concat(LibraryLocks.MethodNames));
+    private static readonly SourceWords.WordSet s_words = new(s_bclWords.Concat(LibraryLocks.MethodNames));
 
     /// <summary>The start positions, in order, of the words of <paramref name="text"/> that are lock words.</summary>
-    public static int[] Positions(SourceText text) => SourceWords.Positions(text, s_byLength);
+    public static int[] Positions(SourceText text) => SourceWords.Positions(text, s_words);
 
     /// <summary>True when one of <paramref name="positions"/> (sorted) lies inside <paramref name="span"/>.</summary>
     public static bool AnyWithin(int[] positions, TextSpan span)

@@ -39,11 +39,11 @@ internal static class SourceWords
     /// in <paramref name="text"/> that is exactly <paramref name="word"/>: every place a keyword or
     /// identifier <paramref name="word"/> can start (comments and strings included).
     /// </summary>
-    public static int[] Positions(SourceText text, string word) => Positions(text, ByLength(new[] { word }));
+    public static int[] Positions(SourceText text, string word) => Positions(text, new WordSet(new[] { word }));
 
     /// <summary>
     /// The start positions, in order, of every run of identifier characters in <paramref name="text"/>
-    /// that is exactly one of the words of <paramref name="wordsByLength"/> (made by <see cref="ByLength"/>).
+    /// that is exactly one of <paramref name="words"/>.
     /// </summary>
     /// <remarks>
     /// The whole text of every file passes through here once per compilation, so the loop stays in
@@ -52,10 +52,11 @@ internal static class SourceWords
     /// code), a run whose first character starts none of the words is skipped without being
     /// compared, and the copy buffer is reused by the thread instead of allocated per file.
     /// </remarks>
-    public static int[] Positions(SourceText text, string[][] wordsByLength)
+    public static int[] Positions(SourceText text, WordSet words)
     {
+        string[][] wordsByLength = words.ByLength;
+        bool[] starts = words.Starts;
         int maxLength = wordsByLength.Length - 1;
-        bool[] starts = FirstCharacters(wordsByLength);
         List<int>? positions = null;
         char[] buffer = t_buffer ??= new char[ChunkSize];
         char[] run = new char[maxLength];
@@ -111,35 +112,33 @@ internal static class SourceWords
     // Letters, digits and '_' among the ASCII characters: what char.IsLetterOrDigit(c) || c == '_' says for them.
     private static readonly bool[] s_asciiIdentifier = Enumerable.Range(0, 128).Select(c => char.IsLetterOrDigit((char)c) || c == '_').ToArray();
 
-    // The ASCII characters a word can start with (a word starting with another character is never found).
-    private static bool[] FirstCharacters(string[][] wordsByLength)
+    /// <summary>Words to search for, arranged once for <see cref="Positions(SourceText, WordSet)"/>.</summary>
+    internal sealed class WordSet
     {
-        var starts = new bool[128];
-        foreach (string[] words in wordsByLength)
+        public WordSet(IEnumerable<string> words)
         {
-            foreach (string word in words)
+            string[] distinct = words.Distinct(System.StringComparer.Ordinal).ToArray();
+            ByLength = new string[distinct.Max(w => w.Length) + 1][];
+            for (int length = 0; length < ByLength.Length; length++)
+            {
+                ByLength[length] = distinct.Where(w => w.Length == length).ToArray();
+            }
+
+            Starts = new bool[128];
+            foreach (string word in distinct)
             {
                 if (word.Length > 0 && word[0] < 128)
                 {
-                    starts[word[0]] = true;
+                    Starts[word[0]] = true;
                 }
             }
         }
 
-        return starts;
-    }
+        /// <summary>Element n holds the words of n characters (a look-up without a string per identifier).</summary>
+        public string[][] ByLength { get; }
 
-    /// <summary>The distinct <paramref name="words"/> grouped by length: element n holds the words of n characters.</summary>
-    public static string[][] ByLength(IEnumerable<string> words)
-    {
-        string[] distinct = words.Distinct(System.StringComparer.Ordinal).ToArray();
-        var byLength = new string[distinct.Max(w => w.Length) + 1][];
-        for (int length = 0; length < byLength.Length; length++)
-        {
-            byLength[length] = distinct.Where(w => w.Length == length).ToArray();
-        }
-
-        return byLength;
+        /// <summary>The ASCII characters a word starts with (a word starting with another character is never found).</summary>
+        public bool[] Starts { get; }
     }
 
     // Whether the first `length` characters of `run` are one of the words (no string allocated).
