@@ -516,9 +516,19 @@ internal sealed partial class LockGraph
     /// <summary><see cref="DerivesFrom"/>, memoised per pair of types.</summary>
     private bool DerivesFromCached(INamedTypeSymbol type, INamedTypeSymbol baseType)
     {
-        if (!_derives.TryGetValue((type, baseType), out bool result))
+        // The acquired-set passes run side by side (Build): the memo is shared under a lock.
+        bool result;
+        lock (_derives)
         {
-            result = DerivesFrom(type, baseType);
+            if (_derives.TryGetValue((type, baseType), out result))
+            {
+                return result;
+            }
+        }
+
+        result = DerivesFrom(type, baseType);
+        lock (_derives)
+        {
             _derives[(type, baseType)] = result;
         }
 
@@ -602,9 +612,19 @@ internal sealed partial class LockGraph
             return true;
         }
 
-        if (!_semaphoreIsMutex.TryGetValue(hold.Key, out bool mutex))
+        // Read by the passes Build runs side by side: the memo is shared under a lock.
+        bool mutex;
+        lock (_semaphoreIsMutex)
         {
-            mutex = _model.IsMutex(hold);
+            if (_semaphoreIsMutex.TryGetValue(hold.Key, out mutex))
+            {
+                return mutex;
+            }
+        }
+
+        mutex = _model.IsMutex(hold);
+        lock (_semaphoreIsMutex)
+        {
             _semaphoreIsMutex[hold.Key] = mutex;
         }
 
