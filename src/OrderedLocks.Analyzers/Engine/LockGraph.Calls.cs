@@ -176,17 +176,35 @@ internal sealed partial class LockGraph
 
     private static readonly List<IMethodSymbol> s_noTargets = new(0);
 
-    private static void AddTarget(ref List<IMethodSymbol> targets, IMethodSymbol target)
+    private void AddTarget(ref List<IMethodSymbol> targets, IMethodSymbol target)
     {
         if (targets.Count == 0)
         {
-            targets = new List<IMethodSymbol>(1) { target };
+            // Most calls have one target, and many calls share it: one list per target, shared
+            // and never written (a second target copies it).
+            if (!_singleTargets.TryGetValue(target, out List<IMethodSymbol>? single))
+            {
+                single = new List<IMethodSymbol>(1) { target };
+                _singleTargets.Add(target, single);
+            }
+
+            targets = single;
         }
         else if (!ContainsSymbol(targets, target))
         {
-            targets.Add(target);
+            if (targets.Count == 1)
+            {
+                targets = new List<IMethodSymbol>(2) { targets[0], target };
+            }
+            else
+            {
+                targets.Add(target);
+            }
         }
     }
+
+    // Calls are resolved on one thread (BuildCallGraph), before the passes that run side by side.
+    private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _singleTargets = new(SymbolEqualityComparer.Default);
 
     private static bool ContainsSymbol(List<IMethodSymbol> list, IMethodSymbol symbol)
     {

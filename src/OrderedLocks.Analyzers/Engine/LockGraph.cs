@@ -28,7 +28,7 @@ internal sealed partial class LockGraph
     private const int MaxDescribedEdges = 12;
 
     private readonly LockModel _model;
-    private readonly Dictionary<IMethodSymbol, MethodSummary> _summaries = new(SymbolEqualityComparer.Default);
+    private Dictionary<IMethodSymbol, MethodSummary> _summaries = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
     private Dictionary<IMethodSymbol, AcquiredSet> _acquired = new(SymbolEqualityComparer.Default);
     private Dictionary<IMethodSymbol, AcquiredSet> _topAcquired = new(SymbolEqualityComparer.Default);
@@ -130,7 +130,9 @@ internal sealed partial class LockGraph
     private void Build()
     {
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        foreach (MethodSummary summary in InSourceOrder(LockModel.Snapshot(_model.Summaries)))
+        MethodSummary[] all = _model.Summaries.ToArray();
+        _summaries = new Dictionary<IMethodSymbol, MethodSummary>(all.Length, SymbolEqualityComparer.Default);
+        foreach (MethodSummary summary in InSourceOrder(all))
         {
             if (!_summaries.ContainsKey(summary.Method))
             {

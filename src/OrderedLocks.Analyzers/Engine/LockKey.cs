@@ -33,13 +33,6 @@ internal sealed class LockKey : IEquatable<LockKey>
         Kind = kind;
         Index = index;
         IsStatic = kind == LockKeyKind.Type || symbol.IsStatic;
-        Display = kind switch
-        {
-            LockKeyKind.This => "this (" + symbol.Name + ")",
-            LockKeyKind.Type => "typeof(" + symbol.Name + ")",
-            LockKeyKind.Local => symbol.Name,
-            _ => (symbol.ContainingType is null ? string.Empty : symbol.ContainingType.Name + ".") + symbol.Name,
-        } + (index is null ? string.Empty : "[" + index + "]");
     }
 
     /// <summary>For an element of a lock array at constant indices (<c>_locks[0]</c>): those indices; each is its own lock.</summary>
@@ -52,7 +45,16 @@ internal sealed class LockKey : IEquatable<LockKey>
     /// <summary>True when there is one lock for the whole program (static member or type lock).</summary>
     public bool IsStatic { get; }
 
-    public string Display { get; }
+    /// <summary>The name messages give the lock, made when first asked (most keys never appear in one).</summary>
+    public string Display => _display ??= Kind switch
+    {
+        LockKeyKind.This => "this (" + Symbol.Name + ")",
+        LockKeyKind.Type => "typeof(" + Symbol.Name + ")",
+        LockKeyKind.Local => Symbol.Name,
+        _ => (Symbol.ContainingType is null ? string.Empty : Symbol.ContainingType.Name + ".") + Symbol.Name,
+    } + (Index is null ? string.Empty : "[" + Index + "]");
+
+    private string? _display;
 
     public bool Equals(LockKey? other)
         => other is not null && other.Kind == Kind && other.Index == Index && SymbolEqualityComparer.Default.Equals(other.Symbol, Symbol);

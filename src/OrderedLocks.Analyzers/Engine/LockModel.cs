@@ -204,34 +204,82 @@ internal sealed class LockModel
     public bool IsInCompilation(ISymbol symbol) => SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly);
 
     // One body: whether it is walked now or with the graph, and its walk, each decided or run
-    // once by whichever caller asks first.
+    // once by whichever caller asks first. One object per body, without a Lazy and a closure for
+    // each question: every body of the compilation gets one, and allocation in analyzer callbacks
+    // is what brings the compiler's collections (and their pauses) into them.
     private sealed class BlockEntry
     {
-        private readonly Lazy<BlockResult> _walk;
-        private readonly Lazy<BlockResult> _local;
+        private readonly LockModel _model;
+        private readonly ISymbol _owner;
+        private ImmutableArray<IOperation> _blocks;
+        private BlockResult? _walked;
+        private BlockResult? _local;
 
         public BlockEntry(LockModel model, ISymbol owner, ImmutableArray<IOperation> blocks)
         {
-            _walk = new Lazy<BlockResult>(() => model.Walk(owner, blocks), LazyThreadSafetyMode.ExecutionAndPublication);
-            _local = new Lazy<BlockResult>(
-                () =>
-                {
-                    if (LocalFindingScan.MayFindLocally(blocks, model))
-                    {
-                        return _walk.Value;
-                    }
-
-                    model._deferred.Enqueue(this);
-                    return BlockResult.Empty;
-                },
-                LazyThreadSafetyMode.ExecutionAndPublication);
+            _model = model;
+            _owner = owner;
+            _blocks = blocks;
         }
 
         // The findings to report while the block is analysed (none when the walk is deferred).
-        public BlockResult Local => _local.Value;
+        public BlockResult Local
+        {
+            get
+            {
+                if (Volatile.Read(ref _local) is { } local)
+                {
+                    return local;
+                }
+
+                // A private class: nothing else locks on it.
+                lock (this)
+                {
+                    if (_local is not { } decided)
+                    {
+                        if (_walked is not null || LocalFindingScan.MayFindLocally(_blocks, _model))
+                        {
+                            decided = Walked;
+                        }
+                        else
+                        {
+                            _model._deferred.Enqueue(this);
+                            decided = BlockResult.Empty;
+                        }
+
+                        Volatile.Write(ref _local, decided);
+                    }
+
+                    return decided;
+                }
+            }
+        }
 
         // The walk itself (for a deferred body: when the graph is built).
-        public BlockResult Walked => _walk.Value;
+        public BlockResult Walked
+        {
+            get
+            {
+                if (Volatile.Read(ref _walked) is { } walked)
+                {
+                    return walked;
+                }
+
+                lock (this)
+                {
+                    if (_walked is not { } result)
+                    {
+                        result = _model.Walk(_owner, _blocks);
+                        Volatile.Write(ref _walked, result);
+
+                        // The operation trees are not needed again: let them go with the compiler's.
+                        _blocks = default;
+                    }
+
+                    return result;
+                }
+            }
+        }
     }
 
     private BlockResult Walk(ISymbol owner, ImmutableArray<IOperation> blocks)

@@ -32,7 +32,7 @@ internal sealed partial class MethodWalker
         }
         else if (method.Name is "Dispose" or "DisposeAsync" && invocation.Instance is not null && Unwrap(invocation.Instance) is ILocalReferenceOperation scope)
         {
-            int index = LastIndex(state, h => SymbolEqualityComparer.Default.Equals(h.ScopeLocal, scope.Local));
+            int index = LastIndexOfScope(state, scope.Local);
             if (index >= 0)
             {
                 state = state.RemoveAt(index);
@@ -51,13 +51,13 @@ internal sealed partial class MethodWalker
         {
             if (KnownTypes.Is(type, _types.Monitor))
             {
-                _current.ExitedMonitors.Add(key!);
+                _current.AddExitedMonitor(key!);
             }
 
-            int index = LastIndex(state, h => h.Key.Equals(key) && h.Instance == instance);
+            int index = LastIndexOfKey(state, key!, instance);
             if (index < 0)
             {
-                index = LastIndex(state, h => h.Key.Equals(key));
+                index = LastIndexOfKey(state, key!, instance: null);
             }
 
             if (index >= 0)
@@ -126,11 +126,27 @@ internal sealed partial class MethodWalker
         return false;
     }
 
-    private static int LastIndex(ImmutableArray<Hold> state, Func<Hold, bool> predicate)
+    // Loops rather than one search taking a lambda: the lambdas captured variables of the whole
+    // method, so every invocation walked allocated their closure, release or not.
+    private static int LastIndexOfScope(ImmutableArray<Hold> state, ILocalSymbol local)
     {
         for (int i = state.Length - 1; i >= 0; i--)
         {
-            if (predicate(state[i]))
+            if (SymbolEqualityComparer.Default.Equals(state[i].ScopeLocal, local))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The last hold of <paramref name="key"/> (named <paramref name="instance"/>, unless null).</summary>
+    private static int LastIndexOfKey(ImmutableArray<Hold> state, LockKey key, string? instance)
+    {
+        for (int i = state.Length - 1; i >= 0; i--)
+        {
+            if (state[i].Key.Equals(key) && (instance is null || state[i].Instance == instance))
             {
                 return i;
             }
@@ -185,7 +201,7 @@ internal sealed partial class MethodWalker
         }
 
         LockKey? key = TryResolveLock(target, 0, out LockKey? resolved, out string instance, out _) ? resolved : null;
-        _current.ConditionUses.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), _inherited.IsEmpty ? state : _inherited.AddRange(state), invocation.Syntax.GetLocation())
+        _current.Add(new ConditionUse(kind, key, instance, target.Syntax.ToString(), _inherited.IsEmpty ? state : _inherited.AddRange(state), invocation.Syntax.GetLocation())
         {
             HandOverHand = kind is ConditionUseKind.MonitorWait or ConditionUseKind.MonitorPulse && IsHandOverHand(target, invocation),
         });

@@ -150,18 +150,44 @@ internal sealed partial class MethodWalker
     private static bool IsCollection(ITypeSymbol type) => type is IArrayTypeSymbol or INamedTypeSymbol { IsGenericType: true, IsTupleType: false };
 
     /// <summary>Delegates, <c>object</c>, type parameters, and tuples or collections with such an element can carry a callback.</summary>
-    private static bool MayHoldDelegate(ITypeSymbol? type) => type switch
+    private static bool MayHoldDelegate(ITypeSymbol? type)
     {
-        null => false,
-        { TypeKind: TypeKind.Delegate or TypeKind.TypeParameter } => true,
-        { SpecialType: SpecialType.System_Object } => true,
-        INamedTypeSymbol { IsTupleType: true } tuple => System.Linq.Enumerable.Any(tuple.TupleElements, e => MayHoldDelegate(e.Type)),
+        // Loops, not Enumerable.Any: this is asked of every holder a walk binds, and Any over an
+        // ImmutableArray allocated a boxed enumerator (and a delegate) each time.
+        switch (type)
+        {
+            case null:
+                return false;
+            case { TypeKind: TypeKind.Delegate or TypeKind.TypeParameter }:
+            case { SpecialType: SpecialType.System_Object }:
+                return true;
+            case INamedTypeSymbol { IsTupleType: true } tuple:
+                foreach (IFieldSymbol element in tuple.TupleElements)
+                {
+                    if (MayHoldDelegate(element.Type))
+                    {
+                        return true;
+                    }
+                }
 
-        // A collection of them (the holder of everything put in it).
-        INamedTypeSymbol { IsGenericType: true } generic => System.Linq.Enumerable.Any(generic.TypeArguments, MayHoldDelegate),
-        IArrayTypeSymbol array => MayHoldDelegate(array.ElementType),
-        _ => false,
-    };
+                return false;
+            case INamedTypeSymbol { IsGenericType: true } generic:
+                // A collection of them (the holder of everything put in it).
+                foreach (ITypeSymbol argument in generic.TypeArguments)
+                {
+                    if (MayHoldDelegate(argument))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case IArrayTypeSymbol array:
+                return MayHoldDelegate(array.ElementType);
+            default:
+                return false;
+        }
+    }
 
     private static IEnumerable<IOperation> Elements(IOperation value, int depth)
     {

@@ -93,7 +93,7 @@ internal sealed partial class MethodWalker
             argumentLocks = locks is null ? argumentLocks : locks.ToImmutableArray();
         }
 
-        _current.Calls.Add(new CallSite(target, delegateSymbol, receiverIsThis, state, location, receiverIsThis && !constructor ? CallReceiver.This : receiver)
+        _current.Add(new CallSite(target, delegateSymbol, receiverIsThis, state, location, receiverIsThis && !constructor ? CallReceiver.This : receiver)
         {
             ReceiverPath = receiverPath,
             ArgumentPaths = argumentPaths,
@@ -239,9 +239,12 @@ internal sealed partial class MethodWalker
             return;
         }
 
-        foreach (IMethodSymbol target in DelegateTargets(value, 0))
+        if (MayGiveDelegateTargets(value))
         {
-            _model.AddBinding(holder, target);
+            foreach (IMethodSymbol target in DelegateTargets(value, 0))
+            {
+                _model.AddBinding(holder, target);
+            }
         }
 
         // The holders the value is read from: the graph follows them once every body is walked
@@ -270,6 +273,13 @@ internal sealed partial class MethodWalker
             }
         }
     }
+
+    // Whether DelegateTargets can yield anything for the value, without its iterators: most values
+    // bound (a local's initial call, a literal, a new object) are none of the leaves it names.
+    private static bool MayGiveDelegateTargets(IOperation value)
+        => Unwrap(value) is IAnonymousFunctionOperation or IMethodReferenceOperation or IDelegateCreationOperation
+            or IBinaryOperation { OperatorKind: BinaryOperatorKind.Add }
+            or ILocalReferenceOperation or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation;
 
     /// <summary>The methods and lambdas a delegate value holds as far as the walk has seen (the graph adds the rest through <see cref="DelegateSources"/>).</summary>
     private IEnumerable<IMethodSymbol> DelegateTargets(IOperation value, int depth)

@@ -19,10 +19,10 @@ internal sealed partial class MethodWalker
         }
 
         var hold = new Hold(key!, instance, onThis, kind, location, owner, scopeLocal, isTry, path);
-        _current.Acquisitions.Add(new Acquisition(hold, held, isTry));
+        _current.Add(new Acquisition(hold, held, isTry));
         if (kind == HoldKind.Monitor && owner is null)
         {
-            _current.EnteredMonitors.Add(key!);
+            _current.AddEnteredMonitor(key!);
         }
         if (kind == HoldKind.Semaphore)
         {

@@ -26,43 +26,96 @@ internal sealed partial class MethodWalker
 
     private readonly LockModel _model;
     private readonly KnownTypes _types;
-    private readonly List<MethodSummary> _summaries = new();
-    private readonly List<LocalFinding> _findings = new();
-    private readonly Stack<IConditionalAccessOperation> _conditionalAccesses = new();
-    private readonly Stack<IBlockOperation> _blocks = new();
-    private readonly Dictionary<ILocalSymbol, IOperation> _aliases = new(SymbolEqualityComparer.Default);
-    private readonly HashSet<ILocalSymbol> _freshLocals = new(SymbolEqualityComparer.Default);
+    private readonly List<MethodSummary> _summaries;
+    private readonly List<LocalFinding> _findings;
+    private readonly Stack<IConditionalAccessOperation> _conditionalAccesses;
+    private readonly Stack<IBlockOperation> _blocks;
+    private readonly Dictionary<ILocalSymbol, IOperation> _aliases;
+    private readonly HashSet<ILocalSymbol> _freshLocals;
     private MethodSummary _current;
     private ImmutableArray<Hold> _inherited = ImmutableArray<Hold>.Empty;
 
-    private MethodWalker(LockModel model, MethodSummary root)
+    private MethodWalker(LockModel model, MethodSummary root, Scratch scratch)
     {
         _model = model;
         _types = model.Types;
         _current = root;
+        _summaries = scratch.Summaries;
+        _findings = scratch.Findings;
+        _conditionalAccesses = scratch.ConditionalAccesses;
+        _blocks = scratch.Blocks;
+        _aliases = scratch.Aliases;
+        _freshLocals = scratch.FreshLocals;
     }
 
     public static BlockResult Walk(LockModel model, ISymbol owner, ImmutableArray<IOperation> blocks)
     {
         IMethodSymbol? method = owner as IMethodSymbol;
         var root = new MethodSummary(method?.OriginalDefinition ?? DummyMethod(model));
-        var walker = new MethodWalker(model, root);
+
+        // The walker's working collections are the thread's, emptied after each walk (a walk that
+        // finds one already taken on its thread makes its own).
+        Scratch scratch = t_scratch ?? new Scratch();
+        t_scratch = null;
         try
         {
-            walker.WalkRoot(owner, method, blocks);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException or NullReferenceException or ArgumentException or IndexOutOfRangeException)
-        {
-            // Broken or unusual code must never make the analyzer throw: keep what was collected.
-            System.Threading.Interlocked.Increment(ref EngineTelemetry.Errors);
-        }
+            var walker = new MethodWalker(model, root, scratch);
+            try
+            {
+                walker.WalkRoot(owner, method, blocks);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or InvalidCastException or NullReferenceException or ArgumentException or IndexOutOfRangeException)
+            {
+                // Broken or unusual code must never make the analyzer throw: keep what was collected.
+                System.Threading.Interlocked.Increment(ref EngineTelemetry.Errors);
+            }
 
-        if (method is not null)
-        {
-            walker._summaries.Insert(0, root);
-        }
+            ImmutableArray<MethodSummary> summaries;
+            if (scratch.Summaries.Count == 0)
+            {
+                summaries = method is null ? ImmutableArray<MethodSummary>.Empty : ImmutableArray.Create(root);
+            }
+            else
+            {
+                if (method is not null)
+                {
+                    scratch.Summaries.Insert(0, root);
+                }
 
-        return new BlockResult(walker._summaries.ToImmutableArray(), walker._findings.ToImmutableArray());
+                summaries = scratch.Summaries.ToImmutableArray();
+            }
+
+            return new BlockResult(summaries, scratch.Findings.ToImmutableArray());
+        }
+        finally
+        {
+            scratch.Clear();
+            t_scratch = scratch;
+        }
+    }
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    // Collections a walk fills and empties again: one set per thread rather than per body.
+    private sealed class Scratch
+    {
+        public readonly List<MethodSummary> Summaries = new();
+        public readonly List<LocalFinding> Findings = new();
+        public readonly Stack<IConditionalAccessOperation> ConditionalAccesses = new();
+        public readonly Stack<IBlockOperation> Blocks = new();
+        public readonly Dictionary<ILocalSymbol, IOperation> Aliases = new(SymbolEqualityComparer.Default);
+        public readonly HashSet<ILocalSymbol> FreshLocals = new(SymbolEqualityComparer.Default);
+
+        public void Clear()
+        {
+            Summaries.Clear();
+            Findings.Clear();
+            ConditionalAccesses.Clear();
+            Blocks.Clear();
+            Aliases.Clear();
+            FreshLocals.Clear();
+        }
     }
 
     private static IMethodSymbol DummyMethod(LockModel model)
@@ -76,7 +129,7 @@ internal sealed partial class MethodWalker
             Location location = method.Locations.FirstOrDefault() ?? Location.None;
             LockKey key = method.IsStatic ? new LockKey(method.ContainingType, LockKeyKind.Type) : new LockKey(method.ContainingType, LockKeyKind.This);
             var hold = new Hold(key, "this", onThis: true, HoldKind.Monitor, location, owner: null, scopeLocal: null, isTry: false);
-            _current.Acquisitions.Add(new Acquisition(hold, ImmutableArray<Hold>.Empty, isTry: false));
+            _current.Add(new Acquisition(hold, ImmutableArray<Hold>.Empty, isTry: false));
             state = state.Add(hold);
         }
 

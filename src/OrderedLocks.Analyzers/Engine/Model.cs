@@ -274,6 +274,20 @@ internal sealed class LocalFinding
 /// <summary>What one method (or accessor, constructor, lambda, local function) does with locks.</summary>
 internal sealed class MethodSummary
 {
+    // Most methods acquire nothing, use no condition and enter no monitor by hand (many call
+    // nothing): each list or set is made on its first addition, and until then the property reads
+    // a shared empty one. Add through the Add methods only: the shared ones are never written.
+    private static readonly List<Acquisition> s_noAcquisitions = new(0);
+    private static readonly List<CallSite> s_noCalls = new(0);
+    private static readonly List<ConditionUse> s_noConditionUses = new(0);
+    private static readonly HashSet<LockKey> s_noMonitors = new();
+
+    private List<Acquisition>? _acquisitions;
+    private List<CallSite>? _calls;
+    private List<ConditionUse>? _conditionUses;
+    private HashSet<LockKey>? _enteredMonitors;
+    private HashSet<LockKey>? _exitedMonitors;
+
     public MethodSummary(IMethodSymbol method)
     {
         Method = method;
@@ -281,17 +295,30 @@ internal sealed class MethodSummary
 
     public IMethodSymbol Method { get; }
 
-    public List<Acquisition> Acquisitions { get; } = new();
+    /// <summary>The locks taken here (read only: see <see cref="Add(Acquisition)"/>).</summary>
+    public List<Acquisition> Acquisitions => _acquisitions ?? s_noAcquisitions;
 
-    public List<CallSite> Calls { get; } = new();
+    /// <summary>The calls made here (read only: see <see cref="Add(CallSite)"/>).</summary>
+    public List<CallSite> Calls => _calls ?? s_noCalls;
 
-    public List<ConditionUse> ConditionUses { get; } = new();
+    /// <summary>The condition and monitor waits and signals here (read only: see <see cref="Add(ConditionUse)"/>).</summary>
+    public List<ConditionUse> ConditionUses => _conditionUses ?? s_noConditionUses;
 
-    /// <summary>Monitors entered by hand here (Monitor.Enter / TryEnter, not <c>lock</c>).</summary>
-    public HashSet<LockKey> EnteredMonitors { get; } = new();
+    /// <summary>Monitors entered by hand here (Monitor.Enter / TryEnter, not <c>lock</c>; read only: see <see cref="AddEnteredMonitor"/>).</summary>
+    public HashSet<LockKey> EnteredMonitors => _enteredMonitors ?? s_noMonitors;
 
-    /// <summary>Monitors exited by hand here (Monitor.Exit).</summary>
-    public HashSet<LockKey> ExitedMonitors { get; } = new();
+    /// <summary>Monitors exited by hand here (Monitor.Exit; read only: see <see cref="AddExitedMonitor"/>).</summary>
+    public HashSet<LockKey> ExitedMonitors => _exitedMonitors ?? s_noMonitors;
+
+    public void Add(Acquisition acquisition) => (_acquisitions ??= new List<Acquisition>()).Add(acquisition);
+
+    public void Add(CallSite call) => (_calls ??= new List<CallSite>()).Add(call);
+
+    public void Add(ConditionUse use) => (_conditionUses ??= new List<ConditionUse>()).Add(use);
+
+    public void AddEnteredMonitor(LockKey key) => (_enteredMonitors ??= new HashSet<LockKey>()).Add(key);
+
+    public void AddExitedMonitor(LockKey key) => (_exitedMonitors ??= new HashSet<LockKey>()).Add(key);
 
     /// <summary>A helper that enters a monitor and leaves it held for its caller (<c>TakeLock(ref taken)</c>).</summary>
     public bool LeavesEntered(LockKey key) => EnteredMonitors.Contains(key) && !ExitedMonitors.Contains(key);
