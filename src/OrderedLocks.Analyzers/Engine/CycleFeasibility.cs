@@ -65,17 +65,17 @@ internal static class CycleFeasibility
     /// <summary>Where the walk round the cycle has got to, relative to the start object.</summary>
     private sealed class State : System.IEquatable<State>
     {
-        public static readonly State Identity = new(Kind.Steps, ImmutableArray<(ISymbol, bool)>.Empty);
-        private static readonly State s_unrelated = new(Kind.Unrelated, ImmutableArray<(ISymbol, bool)>.Empty);
-        private static readonly State s_unknown = new(Kind.Unknown, ImmutableArray<(ISymbol, bool)>.Empty);
-        private static readonly State s_other = new(Kind.Other, ImmutableArray<(ISymbol, bool)>.Empty);
+        public static readonly State Identity = new(Kind.Steps, ImmutableArray<Step>.Empty);
+        private static readonly State s_unrelated = new(Kind.Unrelated, ImmutableArray<Step>.Empty);
+        private static readonly State s_unknown = new(Kind.Unknown, ImmutableArray<Step>.Empty);
+        private static readonly State s_other = new(Kind.Other, ImmutableArray<Step>.Empty);
 
         private readonly Kind _kind;
 
-        /// <summary>Member steps from the start object: (member, true = down into it, false = up out of it).</summary>
-        private readonly ImmutableArray<(ISymbol Member, bool Down)> _steps;
+        /// <summary>Member steps from the start object.</summary>
+        private readonly ImmutableArray<Step> _steps;
 
-        private State(Kind kind, ImmutableArray<(ISymbol, bool)> steps)
+        private State(Kind kind, ImmutableArray<Step> steps)
         {
             _kind = kind;
             _steps = steps;
@@ -98,9 +98,23 @@ internal static class CycleFeasibility
             // From an object known not to be the start: back at it (no steps) or round a back-pointer
             // to it (two different fields, as o.B.A == o) is not the start; a walk down one field
             // (a wrapper's inner object) may be.
-            Kind.Other => !_steps.IsEmpty && _steps.All(s => s.Down == _steps[0].Down) && _steps.All(s => SymbolEqualityComparer.Default.Equals(s.Member, _steps[0].Member)),
-            _ => _steps.IsEmpty || !(_steps.All(s => s.Down == _steps[0].Down) && _steps.All(s => SymbolEqualityComparer.Default.Equals(s.Member, _steps[0].Member))),
+            Kind.Other => !_steps.IsEmpty && AllLikeFirst(_steps),
+            _ => _steps.IsEmpty || !AllLikeFirst(_steps),
         };
+
+        // Every step the same member in the same direction as the first.
+        private static bool AllLikeFirst(ImmutableArray<Step> steps)
+        {
+            foreach (Step step in steps)
+            {
+                if (!step.SameAs(steps[0]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         public State Then(Relation relation)
         {
@@ -137,7 +151,7 @@ internal static class CycleFeasibility
         private State Walk(ImmutableArray<ISymbol> members, bool down)
         {
             // Steps are kept relative to the start (Steps) or to the other object (Other) alike.
-            ImmutableArray<(ISymbol Member, bool Down)> steps = _steps;
+            ImmutableArray<Step> steps = _steps;
             foreach (ISymbol member in members)
             {
                 if (!steps.IsEmpty && steps[steps.Length - 1].Down != down && SymbolEqualityComparer.Default.Equals(steps[steps.Length - 1].Member, member))
@@ -146,7 +160,7 @@ internal static class CycleFeasibility
                 }
                 else
                 {
-                    steps = steps.Add((member, down));
+                    steps = steps.Add(new Step(member, down));
                 }
             }
 
@@ -154,20 +168,50 @@ internal static class CycleFeasibility
         }
 
         public bool Equals(State? other)
-            => other is not null && other._kind == _kind && other._steps.Length == _steps.Length
-                && _steps.Zip(other._steps, (a, b) => a.Down == b.Down && SymbolEqualityComparer.Default.Equals(a.Member, b.Member)).All(x => x);
+        {
+            if (other is null || other._kind != _kind || other._steps.Length != _steps.Length)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < _steps.Length; i++)
+            {
+                if (!_steps[i].SameAs(other._steps[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         public override bool Equals(object? obj) => Equals(obj as State);
 
         public override int GetHashCode()
         {
             int hash = (int)_kind;
-            foreach ((ISymbol member, bool down) in _steps)
+            foreach (Step step in _steps)
             {
-                hash = (hash * 31) ^ SymbolEqualityComparer.Default.GetHashCode(member) ^ (down ? 1 : 0);
+                hash = (hash * 31) ^ SymbolEqualityComparer.Default.GetHashCode(step.Member) ^ (step.Down ? 1 : 0);
             }
 
             return hash;
         }
+    }
+
+    /// <summary>A member step: down into the member's object (true), or up out of it (false). A class, not a tuple: an immutable array of tuples is runtime generic code compiled in the compiler's process.</summary>
+    private sealed class Step
+    {
+        public Step(ISymbol member, bool down)
+        {
+            Member = member;
+            Down = down;
+        }
+
+        public ISymbol Member { get; }
+
+        public bool Down { get; }
+
+        public bool SameAs(Step other) => other.Down == Down && SymbolEqualityComparer.Default.Equals(other.Member, Member);
     }
 }

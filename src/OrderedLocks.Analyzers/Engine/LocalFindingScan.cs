@@ -39,7 +39,7 @@ internal static class LocalFindingScan
 
         foreach (IOperation block in blocks)
         {
-            foreach (IOperation operation in block.DescendantsAndSelf())
+            foreach (IOperation operation in OperationTree.DescendantsAndSelf(block))
             {
                 switch (operation)
                 {

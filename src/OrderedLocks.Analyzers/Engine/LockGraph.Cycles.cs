@@ -17,8 +17,19 @@ internal sealed partial class LockGraph
     private void FindCycles()
     {
         // Nodes in a deterministic order; only blocking edges can close a deadlock.
-        var nodes = _edges.Where(e => e.Value.FirstBlocking is not null)
-            .SelectMany(e => new[] { e.Key.From, e.Key.To })
+        // (Loops over the edges, not Where and SelectMany: iterators over a dictionary keyed by a
+        // tuple are runtime generic code compiled in the compiler's process, for every build.)
+        var blockingEnds = new List<LockKey>();
+        foreach (KeyValuePair<(LockKey From, LockKey To), EdgeInfo> edge in _edges)
+        {
+            if (edge.Value.FirstBlocking is not null)
+            {
+                blockingEnds.Add(edge.Key.From);
+                blockingEnds.Add(edge.Key.To);
+            }
+        }
+
+        var nodes = blockingEnds
             .Distinct()
             .OrderBy(k => k.Display, StringComparer.Ordinal)
             .ThenBy(k => FirstLocationKey(k), StringComparer.Ordinal)
@@ -65,26 +76,29 @@ internal sealed partial class LockGraph
 
         // Cycles longer than the enumeration bound (or beyond its step budget): one shortest cycle
         // per strongly connected component that has none yet, so a cycle of any length is reported.
-        var firstOfComponent = new Dictionary<int, int>();
+        // The first node (in node order) of each component with a cycle inside it.
+        var seenComponents = new HashSet<int>();
+        var firstNodes = new List<int>();
         for (int node = 0; node < nodes.Count; node++)
         {
-            if (!firstOfComponent.ContainsKey(component[node]) && successors[node].Any(n => component[n] == component[node]))
+            if (!seenComponents.Contains(component[node]) && HasSuccessorIn(successors[node], component, component[node]))
             {
-                firstOfComponent[component[node]] = node;
+                seenComponents.Add(component[node]);
+                firstNodes.Add(node);
             }
         }
 
-        foreach (KeyValuePair<int, int> entry in firstOfComponent.OrderBy(e => e.Value))
+        foreach (int first in firstNodes)
         {
-            if (covered.Contains(entry.Key) || cycles >= MaxCycles)
+            if (covered.Contains(component[first]) || cycles >= MaxCycles)
             {
                 continue;
             }
 
-            List<int>? shortest = ShortestCycle(entry.Value, successors, component);
+            List<int>? shortest = ShortestCycle(first, successors, component);
             if (shortest is not null)
             {
-                ReportCycle(shortest.Select(i => nodes[i]).ToList());
+                ReportCycle(NodesAt(shortest, nodes));
                 cycles++;
             }
         }
@@ -100,7 +114,7 @@ internal sealed partial class LockGraph
 
                 if (next == start)
                 {
-                    ReportCycle(path.Select(i => nodes[i]).ToList());
+                    ReportCycle(NodesAt(path, nodes));
                     covered.Add(component[start]);
                     cycles++;
                 }
@@ -114,6 +128,30 @@ internal sealed partial class LockGraph
                 }
             }
         }
+    }
+
+    private static bool HasSuccessorIn(List<int> successors, int[] component, int wanted)
+    {
+        foreach (int next in successors)
+        {
+            if (component[next] == wanted)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static List<LockKey> NodesAt(List<int> indices, List<LockKey> nodes)
+    {
+        var result = new List<LockKey>(indices.Count);
+        foreach (int i in indices)
+        {
+            result.Add(nodes[i]);
+        }
+
+        return result;
     }
 
     private static List<int>? ShortestCycle(int start, List<int>[] successors, int[] component)
@@ -162,16 +200,28 @@ internal sealed partial class LockGraph
 
     private static int[] StronglyConnectedComponents(List<int>[] successors)
     {
-        // Iterative Tarjan: lock graphs are small, but generated code can make long chains.
+        // Iterative Tarjan: lock graphs are small, but generated code can make long chains. Its
+        // stacks are arrays: the runtime's Stack<int> and Stack<(int, int)> are compiled at run time
+        // in the compiler's process (they are not in any precompiled image), then run unoptimised.
         int count = successors.Length;
-        int[] indexOf = Enumerable.Repeat(-1, count).ToArray();
+        int[] indexOf = new int[count];
+        int[] component = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            indexOf[i] = -1;
+            component[i] = -1;
+        }
+
         int[] low = new int[count];
-        int[] component = Enumerable.Repeat(-1, count).ToArray();
         bool[] onStack = new bool[count];
-        var stack = new Stack<int>();
+        int[] stack = new int[count];
+        int stackTop = 0;
         int nextIndex = 0;
         int nextComponent = 0;
-        var callStack = new Stack<(int Node, int Child)>();
+
+        // The walk's own stack of (node, next child to visit): each node is on it at most once.
+        int[] callNode = new int[count];
+        int[] callChild = new int[count];
         for (int root = 0; root < count; root++)
         {
             if (indexOf[root] >= 0)
@@ -179,14 +229,19 @@ internal sealed partial class LockGraph
                 continue;
             }
 
-            callStack.Push((root, 0));
-            while (callStack.Count > 0)
+            int callTop = 0;
+            callNode[callTop] = root;
+            callChild[callTop] = 0;
+            callTop++;
+            while (callTop > 0)
             {
-                (int node, int child) = callStack.Pop();
+                callTop--;
+                int node = callNode[callTop];
+                int child = callChild[callTop];
                 if (child == 0)
                 {
                     indexOf[node] = low[node] = nextIndex++;
-                    stack.Push(node);
+                    stack[stackTop++] = node;
                     onStack[node] = true;
                 }
                 else
@@ -196,20 +251,26 @@ internal sealed partial class LockGraph
                 }
 
                 bool descended = false;
-                for (int i = child; i < successors[node].Count; i++)
+                List<int> next = successors[node];
+                for (int i = child; i < next.Count; i++)
                 {
-                    int next = successors[node][i];
-                    if (indexOf[next] < 0)
+                    int target = next[i];
+                    if (indexOf[target] < 0)
                     {
-                        callStack.Push((node, i + 1));
-                        callStack.Push((next, 0));
+                        // The node goes back under its child: still at most one entry per node.
+                        callNode[callTop] = node;
+                        callChild[callTop] = i + 1;
+                        callTop++;
+                        callNode[callTop] = target;
+                        callChild[callTop] = 0;
+                        callTop++;
                         descended = true;
                         break;
                     }
 
-                    if (onStack[next])
+                    if (onStack[target])
                     {
-                        low[node] = Math.Min(low[node], indexOf[next]);
+                        low[node] = Math.Min(low[node], indexOf[target]);
                     }
                 }
 
@@ -223,7 +284,7 @@ internal sealed partial class LockGraph
                     int member;
                     do
                     {
-                        member = stack.Pop();
+                        member = stack[--stackTop];
                         onStack[member] = false;
                         component[member] = nextComponent;
                     }

@@ -35,7 +35,9 @@ internal sealed partial class LockGraph
         public override int GetHashCode() => (Key.GetHashCode() * 397) ^ Path.GetHashCode();
     }
 
-    private readonly Dictionary<(INamedTypeSymbol, INamedTypeSymbol), bool> _derives = new(new TypePairComparer());
+    // DerivesFrom memo: type → base type asked → answer. Nested by symbol rather than keyed by a
+    // pair: a dictionary over a tuple is runtime generic code compiled in the compiler's process.
+    private readonly Dictionary<INamedTypeSymbol, Dictionary<INamedTypeSymbol, bool>> _derives = new(SymbolEqualityComparer.Default);
 
     private static readonly List<int> s_noSuccessors = new(0);
 
@@ -90,7 +92,7 @@ internal sealed partial class LockGraph
     /// </summary>
     private sealed class CallGraph
     {
-        public CallGraph(List<IMethodSymbol> methods, List<(CallSite Call, int Target, bool Held)>?[] calls, List<int>[] successors, List<int>?[] callers)
+        public CallGraph(List<IMethodSymbol> methods, CallEdge[]?[] calls, List<int>[] successors, List<int>?[] callers)
         {
             Methods = methods;
             Calls = calls;
@@ -101,8 +103,8 @@ internal sealed partial class LockGraph
 
         public List<IMethodSymbol> Methods { get; }
 
-        /// <summary>Per method, its calls to methods with summaries (null: none); Held: a lock is held at the call.</summary>
-        public List<(CallSite Call, int Target, bool Held)>?[] Calls { get; }
+        /// <summary>Per method, its calls to methods with summaries (null: none).</summary>
+        public CallEdge[]?[] Calls { get; }
 
         public List<int>[] Successors { get; }
 
@@ -113,7 +115,35 @@ internal sealed partial class LockGraph
         public List<List<int>> Components { get; }
     }
 
-    private static readonly List<(CallSite Call, int Target, bool Held)> s_noCalls = new(0);
+    /// <summary>
+    /// A call to a method with a summary, by the callee's index; Held: a lock is held at the call.
+    /// Kept in arrays (a struct of this assembly: a list of tuples was runtime generic code compiled
+    /// in the compiler's process, then run unoptimised).
+    /// </summary>
+    private readonly struct CallEdge
+    {
+        public CallEdge(CallSite call, int target, bool held)
+        {
+            Call = call;
+            Target = target;
+            Held = held;
+        }
+
+        public CallSite Call { get; }
+
+        public int Target { get; }
+
+        public bool Held { get; }
+
+        public void Deconstruct(out CallSite call, out int target, out bool held)
+        {
+            call = Call;
+            target = Target;
+            held = Held;
+        }
+    }
+
+    private static readonly CallEdge[] s_noCalls = new CallEdge[0];
 
     private CallGraph BuildCallGraph()
     {
@@ -126,7 +156,8 @@ internal sealed partial class LockGraph
 
         // A method's lists are made only when it has a call (most methods have none or few: one
         // empty list shared, never written, stands for none).
-        var calls = new List<(CallSite Call, int Target, bool Held)>?[methods.Count];
+        var calls = new CallEdge[]?[methods.Count];
+        var scratch = new CallEdge[16];
         var successors = new List<int>[methods.Count];
         var callers = new List<int>?[methods.Count];
         for (int i = 0; i < methods.Count; i++)
@@ -136,6 +167,7 @@ internal sealed partial class LockGraph
 
         for (int i = 0; i < methods.Count; i++)
         {
+            int count = 0;
             foreach (CallSite call in _summaries[methods[i]].Calls)
             {
                 bool held = HasMutex(call.Held);
@@ -143,7 +175,14 @@ internal sealed partial class LockGraph
                 {
                     if (indexOf.TryGetValue(target, out int t))
                     {
-                        (calls[i] ??= new List<(CallSite, int, bool)>()).Add((call, t, held));
+                        if (count == scratch.Length)
+                        {
+                            var larger = new CallEdge[count * 2];
+                            Array.Copy(scratch, larger, count);
+                            scratch = larger;
+                        }
+
+                        scratch[count++] = new CallEdge(call, t, held);
                         if (ReferenceEquals(successors[i], s_noSuccessors))
                         {
                             successors[i] = new List<int>();
@@ -153,6 +192,13 @@ internal sealed partial class LockGraph
                         (callers[t] ??= new List<int>()).Add(i);
                     }
                 }
+            }
+
+            if (count > 0)
+            {
+                var exact = new CallEdge[count];
+                Array.Copy(scratch, exact, count);
+                calls[i] = exact;
             }
         }
 
@@ -200,6 +246,7 @@ internal sealed partial class LockGraph
         // A method that acquires nothing keeps a null set (most methods: one dictionary each was the
         // largest allocation of the graph); it is published as the shared empty set.
         var sets = new AcquiredSet?[methods.Count];
+        var queued = new bool[methods.Count];
         int[] componentOf = graph.ComponentOf;
         List<List<int>> components = graph.Components;
         for (int c = 0; c < components.Count; c++)
@@ -245,21 +292,32 @@ internal sealed partial class LockGraph
 
             // How much of the callee's log each call of a member has merged (per member, by call index).
             var consumed = new Dictionary<int, int[]>();
-            var work = new Queue<int>(component);
-            var queued = new HashSet<int>(component);
-            while (work.Count > 0)
+            // The worklist: a ring over the component's members (each is queued at most once at a
+            // time), and who is queued, by method index (shared by every component, left all false).
+            int[] work = new int[component.Count];
+            component.CopyTo(work);
+            int head = 0;
+            int queuedCount = component.Count;
+            foreach (int member in component)
             {
-                int m = work.Dequeue();
-                queued.Remove(m);
+                queued[member] = true;
+            }
+
+            while (queuedCount > 0)
+            {
+                int m = work[head];
+                head = head + 1 == work.Length ? 0 : head + 1;
+                queuedCount--;
+                queued[m] = false;
                 bool changed = false;
-                List<(CallSite Call, int Target, bool Held)> outgoing = graph.Calls[m] ?? s_noCalls;
+                CallEdge[] outgoing = graph.Calls[m] ?? s_noCalls;
                 if (!consumed.TryGetValue(m, out int[]? merged))
                 {
-                    merged = new int[outgoing.Count];
+                    merged = new int[outgoing.Length];
                     consumed.Add(m, merged);
                 }
 
-                for (int k = 0; k < outgoing.Count; k++)
+                for (int k = 0; k < outgoing.Length; k++)
                 {
                     (CallSite call, int target, bool held) = outgoing[k];
                     if (target == m || componentOf[target] != c || (topOnly && held))
@@ -281,9 +339,12 @@ internal sealed partial class LockGraph
                 {
                     foreach (int caller in graph.Callers[m] ?? s_noSuccessors)
                     {
-                        if (componentOf[caller] == c && queued.Add(caller))
+                        if (componentOf[caller] == c && !queued[caller])
                         {
-                            work.Enqueue(caller);
+                            queued[caller] = true;
+                            int tail = head + queuedCount;
+                            work[tail >= work.Length ? tail - work.Length : tail] = caller;
+                            queuedCount++;
                         }
                     }
                 }
@@ -307,27 +368,29 @@ internal sealed partial class LockGraph
     private static bool[] Demanded(CallGraph graph, bool topOnly)
     {
         var demanded = new bool[graph.Methods.Count];
-        var pending = new Stack<int>();
-        foreach (List<(CallSite Call, int Target, bool Held)>? calls in graph.Calls)
+        // Each method is pushed once, when first demanded: an array holds the stack.
+        int[] pending = new int[graph.Methods.Count];
+        int top = 0;
+        foreach (CallEdge[]? calls in graph.Calls)
         {
             foreach ((CallSite call, int target, bool _) in calls ?? s_noCalls)
             {
                 if (!call.Held.IsEmpty && !demanded[target])
                 {
                     demanded[target] = true;
-                    pending.Push(target);
+                    pending[top++] = target;
                 }
             }
         }
 
-        while (pending.Count > 0)
+        while (top > 0)
         {
-            foreach ((CallSite _, int callee, bool held) in graph.Calls[pending.Pop()] ?? s_noCalls)
+            foreach ((CallSite _, int callee, bool held) in graph.Calls[pending[--top]] ?? s_noCalls)
             {
                 if (!(topOnly && held) && !demanded[callee])
                 {
                     demanded[callee] = true;
-                    pending.Push(callee);
+                    pending[top++] = callee;
                 }
             }
         }
@@ -518,9 +581,10 @@ internal sealed partial class LockGraph
     {
         // The acquired-set passes run side by side (Build): the memo is shared under a lock.
         bool result;
+        Dictionary<INamedTypeSymbol, bool>? answers;
         lock (_derives)
         {
-            if (_derives.TryGetValue((type, baseType), out result))
+            if (_derives.TryGetValue(type, out answers) && answers.TryGetValue(baseType, out result))
             {
                 return result;
             }
@@ -529,7 +593,13 @@ internal sealed partial class LockGraph
         result = DerivesFrom(type, baseType);
         lock (_derives)
         {
-            _derives[(type, baseType)] = result;
+            if (!_derives.TryGetValue(type, out answers))
+            {
+                answers = new Dictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+                _derives.Add(type, answers);
+            }
+
+            answers[baseType] = result;
         }
 
         return result;
@@ -552,7 +622,12 @@ internal sealed partial class LockGraph
     private static (int[] ComponentOf, List<List<int>> Components) ComponentsCalleesFirst(List<int>[] successors)
     {
         int[] component = StronglyConnectedComponents(successors);
-        int count = component.Length == 0 ? 0 : component.Max() + 1;
+        int count = 0;
+        foreach (int c in component)
+        {
+            count = Math.Max(count, c + 1);
+        }
+
         var result = new List<List<int>>(count);
         for (int i = 0; i < count; i++)
         {
@@ -633,10 +708,25 @@ internal sealed partial class LockGraph
 
     private int? RankOf(LockKey key)
     {
-        if (!_ranks.TryGetValue(key, out int? rank))
+        // Two memos, not one of int?: a dictionary of int? is runtime generic code compiled in the compiler's process.
+        if (_ranks.TryGetValue(key, out int known))
         {
-            rank = _model.GetDeclaredRank(key);
-            _ranks[key] = rank;
+            return known;
+        }
+
+        if (_unranked.Contains(key))
+        {
+            return null;
+        }
+
+        int? rank = _model.GetDeclaredRank(key);
+        if (rank is { } value)
+        {
+            _ranks[key] = value;
+        }
+        else
+        {
+            _unranked.Add(key);
         }
 
         return rank;
@@ -693,14 +783,5 @@ internal sealed partial class LockGraph
             default:
                 return method.ContainingType?.Name + "." + method.Name + "()";
         }
-    }
-
-    private sealed class TypePairComparer : IEqualityComparer<(INamedTypeSymbol, INamedTypeSymbol)>
-    {
-        public bool Equals((INamedTypeSymbol, INamedTypeSymbol) x, (INamedTypeSymbol, INamedTypeSymbol) y)
-            => SymbolEqualityComparer.Default.Equals(x.Item1, y.Item1) && SymbolEqualityComparer.Default.Equals(x.Item2, y.Item2);
-
-        public int GetHashCode((INamedTypeSymbol, INamedTypeSymbol) pair)
-            => (SymbolEqualityComparer.Default.GetHashCode(pair.Item1) * 397) ^ SymbolEqualityComparer.Default.GetHashCode(pair.Item2);
     }
 }

@@ -36,12 +36,14 @@ internal sealed partial class LockGraph
     private readonly List<LocalFinding> _findings = new();
     private readonly Suppressions _suppressions = new();
     private readonly HashSet<(LockKey, LockKey, Location)> _reportedRanks = new();
-    private readonly Dictionary<LockKey, int?> _ranks = new();
+    private readonly Dictionary<LockKey, int> _ranks = new();
+    private readonly HashSet<LockKey> _unranked = new();
     private readonly Dictionary<LockKey, bool> _semaphoreIsMutex = new();
     private Dictionary<CallSite, List<IMethodSymbol>> _targets = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<(string, Location, string)> _findingKeys = new();
     private Dictionary<IMethodSymbol, bool>? _anyHeld;
     private Dictionary<IMethodSymbol, List<(IMethodSymbol Caller, CallSite Call)>>? _incoming;
+    private CallGraph? _callGraph;
     private Dictionary<IMethodSymbol, HashSet<LockKey>?> _entry = new(SymbolEqualityComparer.Default);
 
     public LockGraph(LockModel model)
@@ -66,15 +68,33 @@ internal sealed partial class LockGraph
     private static IEnumerable<MethodSummary> InSourceOrder(IEnumerable<MethodSummary> summaries)
     {
         MethodSummary[] items = summaries.ToArray();
-        int[] order = SourceOrder(items.Select(s => s.Method).ToArray());
-        return order.Select(i => items[i]);
+        var methods = new IMethodSymbol[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            methods[i] = items[i].Method;
+        }
+
+        return Reorder(items, SourceOrder(methods));
     }
 
     /// <summary>Methods by their first declaration's place in the source (file, then position), then by name.</summary>
     private static IEnumerable<IMethodSymbol> InSourceOrder(IEnumerable<IMethodSymbol> methods)
     {
         IMethodSymbol[] items = methods.ToArray();
-        return items.Length < 2 ? items : SourceOrder(items).Select(i => items[i]);
+        return items.Length < 2 ? items : Reorder(items, SourceOrder(items));
+    }
+
+    // items[order[0]], items[order[1]], ... (a loop: Select over an int array is runtime generic code compiled in the compiler's process).
+    private static T[] Reorder<T>(T[] items, int[] order)
+        where T : class
+    {
+        var result = new T[order.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            result[i] = items[order[i]];
+        }
+
+        return result;
     }
 
     private static int[] SourceOrder(IMethodSymbol[] methods)
@@ -111,7 +131,12 @@ internal sealed partial class LockGraph
             }
         }
 
-        int[] order = Enumerable.Range(0, methods.Length).ToArray();
+        int[] order = new int[methods.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
         Array.Sort(order, (a, b) =>
         {
             int byLocation = ReferenceEquals(locations[a], locations[b]) ? 0
@@ -155,6 +180,7 @@ internal sealed partial class LockGraph
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         HashSet<LockKey> interesting = InterestingKeys();
         CallGraph calls = BuildCallGraph();
+        _callGraph = calls;
         long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
 
         // The graph is built at compilation end, when the compiler waits on its analyzers and the
@@ -164,7 +190,7 @@ internal sealed partial class LockGraph
         // Task.Wait runs a task not yet started on this thread, so a busy thread pool only makes
         // this sequential.
         Task top = Task.Factory.StartNew(() => ComputeAcquired(calls, _topAcquired, topOnly: true, keep: null), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-        Task<Dictionary<IMethodSymbol, HashSet<LockKey>?>> entry = Task.Factory.StartNew(ComputeEntryHolds, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+        Task<Dictionary<IMethodSymbol, HashSet<LockKey>?>> entry = Task.Factory.StartNew(() => ComputeEntryHolds(calls), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
         long t3;
         try
         {

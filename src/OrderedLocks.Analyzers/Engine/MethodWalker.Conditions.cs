@@ -92,7 +92,7 @@ internal sealed partial class MethodWalker
         var sources = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         var entered = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         var exited = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-        foreach (IOperation node in root.DescendantsAndSelf())
+        foreach (IOperation node in OperationTree.DescendantsAndSelf(root))
         {
             switch (node)
             {
@@ -305,7 +305,7 @@ internal sealed partial class MethodWalker
     {
         var loopLocals = new HashSet<ILocalSymbol>(forLoop.Locals, SymbolEqualityComparer.Default);
         bool usesOther = false;
-        foreach (IOperation node in forLoop.Condition!.DescendantsAndSelf())
+        foreach (IOperation node in OperationTree.DescendantsAndSelf(forLoop.Condition!))
         {
             switch (node)
             {
@@ -323,10 +323,10 @@ internal sealed partial class MethodWalker
 
     private static bool HasGuardedExit(IOperation body)
     {
-        foreach (IOperation node in body.DescendantsAndSelf())
+        foreach (IOperation node in OperationTree.DescendantsAndSelf(body))
         {
             if (node is IConditionalOperation conditional
-                && conditional.WhenTrue.DescendantsAndSelf().Any(n => n is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation))
+                && OperationTree.DescendantsAndSelf(conditional.WhenTrue).Any(n => n is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation))
             {
                 return true;
             }
@@ -336,5 +336,5 @@ internal sealed partial class MethodWalker
     }
 
     private static bool Notifies(IOperation body)
-        => body.DescendantsAndSelf().Any(n => n is IInvocationOperation { TargetMethod.Name: "Pulse" or "PulseAll" or "Notify" or "NotifyAll" });
+        => OperationTree.DescendantsAndSelf(body).Any(n => n is IInvocationOperation { TargetMethod.Name: "Pulse" or "PulseAll" or "Notify" or "NotifyAll" });
 }

@@ -335,7 +335,12 @@ internal sealed partial class MethodWalker
             yield break;
         }
 
-        foreach ((IOperation, int) leaf in DelegateLeaves(pair.Item1, depth + 1, throughChoices).Concat(DelegateLeaves(pair.Item2, depth + 1, throughChoices)))
+        foreach ((IOperation, int) leaf in DelegateLeaves(pair.Item1, depth + 1, throughChoices))
+        {
+            yield return leaf;
+        }
+
+        foreach ((IOperation, int) leaf in DelegateLeaves(pair.Item2, depth + 1, throughChoices))
         {
             yield return leaf;
         }

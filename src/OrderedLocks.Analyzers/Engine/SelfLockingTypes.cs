@@ -31,7 +31,9 @@ internal sealed class SelfLockingTypes
     /// <param name="lockWordPositions">Where each tree names a lock word (<see cref="LockModel.LockWordPositions"/>): the same index the deferred walks use, so no file's text is read twice.</param>
     public SelfLockingTypes(Compilation compilation, System.Func<SyntaxTree, int[]> lockWordPositions)
     {
-        var names = new HashSet<(string Name, SyntaxTree Tree, int Start)>();
+        // The class declarations that lock `this` (a set of nodes: a set of tuples is runtime generic
+        // code compiled in the compiler's process).
+        var declarations = new HashSet<ClassDeclarationSyntax>();
         foreach (SyntaxTree tree in compilation.SyntaxTrees)
         {
             // Walking every node of a tree materialises its whole red tree (that was most of this
@@ -67,15 +69,17 @@ internal sealed class SelfLockingTypes
 
                 if (expression is ThisExpressionSyntax && statement.FirstAncestorOrSelf<TypeDeclarationSyntax>() is ClassDeclarationSyntax type)
                 {
-                    names.Add((type.Identifier.ValueText, tree, type.SpanStart));
+                    declarations.Add(type);
                 }
             }
         }
 
         var types = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
-        foreach ((string name, SyntaxTree tree, int start) in names)
+        foreach (ClassDeclarationSyntax declaration in declarations)
         {
-            foreach (ISymbol symbol in compilation.GetSymbolsWithName(name, SymbolFilter.Type))
+            SyntaxTree tree = declaration.SyntaxTree;
+            int start = declaration.SpanStart;
+            foreach (ISymbol symbol in compilation.GetSymbolsWithName(declaration.Identifier.ValueText, SymbolFilter.Type))
             {
                 if (symbol is INamedTypeSymbol named
                     && named.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == tree && r.Span.Start <= start && start < r.Span.End))

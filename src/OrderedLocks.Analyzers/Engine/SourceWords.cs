@@ -110,7 +110,18 @@ internal static class SourceWords
     private static char[]? t_buffer;
 
     // Letters, digits and '_' among the ASCII characters: what char.IsLetterOrDigit(c) || c == '_' says for them.
-    private static readonly bool[] s_asciiIdentifier = Enumerable.Range(0, 128).Select(c => char.IsLetterOrDigit((char)c) || c == '_').ToArray();
+    private static readonly bool[] s_asciiIdentifier = AsciiIdentifierTable();
+
+    private static bool[] AsciiIdentifierTable()
+    {
+        var table = new bool[128];
+        for (int c = 0; c < table.Length; c++)
+        {
+            table[c] = char.IsLetterOrDigit((char)c) || c == '_';
+        }
+
+        return table;
+    }
 
     /// <summary>Words to search for, arranged once for <see cref="Positions(SourceText, WordSet)"/>.</summary>
     internal sealed class WordSet
