@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
@@ -91,6 +92,9 @@ public sealed class EngineShortcutTests
 
             string text = new string(' ', offset) + "lock (x) { }" + new string(' ', 10);
             Assert.Equal(new[] { offset }, SourceWords.Positions(SourceText.From(text), "lock"));
+
+            // The chunked search (texts over 40K characters) on the same text.
+            Assert.Equal(new[] { offset }, SourceWords.PositionsByRuns(SourceText.From(text), new SourceWords.WordSet(new[] { "lock" })));
         }
 
         Assert.Equal(new[] { 0 }, SourceWords.Positions(SourceText.From("lock"), "lock"));
@@ -105,6 +109,49 @@ public sealed class EngineShortcutTests
         Assert.Empty(SourceWords.Positions(SourceText.From("\u00C9lock lock\u00E9 lock\u0663 \u03BBlock"), "lock"));
         Assert.Equal(new[] { 1, 7 }, SourceWords.Positions(SourceText.From("\u00A0lock\u2003 lock\u00B7"), "lock"));
         Assert.Equal(new[] { 6 }, LockWords.Positions(SourceText.From("\u00E9Wait Wait(x)")));
+    }
+
+    [Fact]
+    public void WordPositionsAreTheSameSearchedAsOneStringOrThroughTheChunks()
+    {
+        // Texts up to 40K characters are searched with IndexOf per first letter, longer ones run by
+        // run through the copy buffer: both must give the same positions, on made-up texts full of
+        // near misses and on this repository's own sources.
+        var words = new SourceWords.WordSet(new[] { "lock", "Enter", "TryEnter", "EnterScope", "Wait", "WaitAsync", "WaitOne", "Pulse", "PulseAll", "LockAsync" });
+        string[] pieces =
+        {
+            "lock", "Lock", "locks", "_lock", "lock_", "@lock", "lock1", "1lock", "Enter", "TryEnter", "EnterScope", "Enters", "Wait", "WaitAsync",
+            "WaitOne", "WaitOnce", "Pulse", "PulseAll", "LockAsync", "\u00E9", "\u00C9lock", "lock\u0663", "\u00A0", "\u2003", "\u00B7", " ", "  ",
+            ".", "(", ")", ";", "\n", "\r\n", "//", "\"", "x", "y1", "_", "@",
+        };
+        var random = new Random(20261208);
+        var texts = new List<string> { string.Empty, "lock", "Wait", " lock", "lock ", "@lock(x)", "\u00E9Wait Wait(x)" };
+        for (int n = 0; n < 200; n++)
+        {
+            var text = new StringBuilder();
+            int length = random.Next(1, n < 190 ? 60 : 3000);
+            for (int i = 0; i < length; i++)
+            {
+                text.Append(pieces[random.Next(pieces.Length)]);
+            }
+
+            texts.Add(text.ToString());
+        }
+
+        texts.AddRange(Directory.EnumerateFiles(Path.Combine(RepositoryLayout.Root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(File.ReadAllText));
+        Assert.True(texts.Count > 250);
+
+        int found = 0;
+        foreach (string text in texts)
+        {
+            int[] byRuns = SourceWords.PositionsByRuns(SourceText.From(text), words);
+            Assert.Equal(byRuns, SourceWords.PositionsInString(text, words));
+            found += byRuns.Length;
+        }
+
+        Assert.True(found > 1000, $"only {found} words found");
     }
 
     [Theory]

@@ -53,9 +53,64 @@ internal static class SourceWords
     /// compared, and the copy buffer is reused by the thread instead of allocated per file.
     /// </remarks>
     public static int[] Positions(SourceText text, WordSet words)
+        // Roslyn keeps a text of up to 40K characters as one string (ToString returns it, no copy):
+        // that is searched with the runtime's vectorised IndexOf, one pass per first letter of the
+        // words. A longer text is kept in chunks (ToString would copy it, onto the large object
+        // heap): it is read through the copy buffer, character by character.
+        => text.Length <= MaxStringText ? PositionsInString(text.ToString(), words) : PositionsByRuns(text, words);
+
+    /// <summary>The length up to which a file's text is one string in Roslyn (its large-text threshold).</summary>
+    internal const int MaxStringText = 40 * 1024;
+
+    /// <summary><see cref="Positions(SourceText, WordSet)"/> over a string: a search for each first letter, then a whole-word test where it occurs.</summary>
+    internal static int[] PositionsInString(string text, WordSet words)
+    {
+        bool[] ascii = s_asciiIdentifier;
+        List<int>? positions = null;
+        foreach (char first in words.FirstLetters)
+        {
+            string[] candidates = words.ByFirstLetter[first];
+            for (int i = text.IndexOf(first); i >= 0; i = i + 1 < text.Length ? text.IndexOf(first, i + 1) : -1)
+            {
+                if (i > 0 && IsIdentifierCharacter(text[i - 1], ascii))
+                {
+                    continue;
+                }
+
+                foreach (string word in candidates)
+                {
+                    int end = i + word.Length;
+                    if (end <= text.Length && string.CompareOrdinal(text, i, word, 0, word.Length) == 0
+                        && (end == text.Length || !IsIdentifierCharacter(text[end], ascii)))
+                    {
+                        (positions ??= new List<int>()).Add(i);
+                        break;
+                    }
+                }
+            }
+        }
+
+        if (positions is null)
+        {
+            return System.Array.Empty<int>();
+        }
+
+        // One pass per first letter: back into the order of the text.
+        positions.Sort();
+        return positions.ToArray();
+    }
+
+    private static bool IsIdentifierCharacter(char c, bool[] ascii) => c < 128 ? ascii[c] : char.IsLetterOrDigit(c);
+
+    /// <summary><see cref="Positions(SourceText, WordSet)"/> through the copy buffer: runs of identifier characters compared with the words.</summary>
+    internal static int[] PositionsByRuns(SourceText text, WordSet words)
     {
         string[][] wordsByLength = words.ByLength;
         bool[] starts = words.Starts;
+
+        // In locals: precompiled code reads a static field through the class's statics base on
+        // every access, once per character here.
+        bool[] ascii = s_asciiIdentifier;
         int maxLength = wordsByLength.Length - 1;
         List<int>? positions = null;
         char[] buffer = t_buffer ??= new char[ChunkSize];
@@ -70,7 +125,7 @@ internal static class SourceWords
             for (int i = 0; i < count; i++)
             {
                 char c = buffer[i];
-                if (c < 128 ? s_asciiIdentifier[c] : char.IsLetterOrDigit(c))
+                if (c < 128 ? ascii[c] : char.IsLetterOrDigit(c))
                 {
                     if (runStart < 0)
                     {
@@ -136,14 +191,29 @@ internal static class SourceWords
             }
 
             Starts = new bool[128];
+            ByFirstLetter = new string[128][];
+            var firstLetters = new List<char>();
             foreach (string word in distinct)
             {
                 if (word.Length > 0 && word[0] < 128)
                 {
                     Starts[word[0]] = true;
+                    if (ByFirstLetter[word[0]] is null)
+                    {
+                        firstLetters.Add(word[0]);
+                        ByFirstLetter[word[0]] = distinct.Where(w => w.Length > 0 && w[0] == word[0]).ToArray();
+                    }
                 }
             }
+
+            FirstLetters = firstLetters.ToArray();
         }
+
+        /// <summary>The distinct first letters of the words (ASCII; a word starting with another character is never found).</summary>
+        public char[] FirstLetters { get; }
+
+        /// <summary>Element c holds the words starting with the ASCII character c (null: none).</summary>
+        public string[][] ByFirstLetter { get; }
 
         /// <summary>Element n holds the words of n characters (a look-up without a string per identifier).</summary>
         public string[][] ByLength { get; }
