@@ -8,8 +8,9 @@ namespace OrderedLocks.Analyzers.Engine;
 /// Decides, before a body is walked, whether the walk could give a method-local finding (OL0003,
 /// OL0004, OL0005, OL0101), which must be reported while the body's block is analysed. Every such
 /// finding starts at a hold taken in the body (a <c>lock</c> statement or an acquiring call) or at
-/// a condition call (<c>Monitor.Wait/Pulse</c>, <c>OrderedCondition</c>); a body with neither is
-/// walked later, when the lock graph is built (see <see cref="LockModel.Summarize"/>).
+/// a condition call (<c>Monitor.Wait/Pulse</c>, <c>OrderedCondition</c>); without the OrderedLocks
+/// API it also needs a second hold or an await. A body that cannot have one is walked later, when
+/// the lock graph is built (see <see cref="LockModel.Summarize"/>).
 /// </summary>
 /// <remarks>
 /// A superset of what <c>MethodWalker.ClassifyInvocation</c> and <c>MethodWalker.TryConditionUse</c>
@@ -37,6 +38,34 @@ internal static class LocalFindingScan
             return false;
         }
 
+        if (types.OrderedLockBase is not null)
+        {
+            // With the OrderedLocks API, one acquisition may already be an OL0004 finding (nested
+            // ordered acquisitions through its scopes): any hold or condition call.
+            foreach (IOperation block in blocks)
+            {
+                foreach (IOperation operation in OperationTree.DescendantsAndSelf(block))
+                {
+                    switch (operation)
+                    {
+                        case ILockOperation:
+                            return true;
+                        case IInvocationOperation invocation when MayAcquireOrSignal(invocation, types, settings):
+                            return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        // Without it, a finding needs two holds (OL0003: one taken while the other is held), a hold
+        // and an await (OL0005), or a condition call (OL0101, Monitor.Wait or Pulse): a body with
+        // one lock and no await (most bodies with a lock) is walked later, with the graph. Counted
+        // generously: every call on a lock type is a hold, and one in a loop counts twice (taken
+        // again while still held from the iteration before).
+        int holds = 0;
+        bool awaits = false;
         foreach (IOperation block in blocks)
         {
             foreach (IOperation operation in OperationTree.DescendantsAndSelf(block))
@@ -44,10 +73,39 @@ internal static class LocalFindingScan
                 switch (operation)
                 {
                     case ILockOperation:
-                        return true;
+                        holds += InLoop(operation, block) ? 2 : 1;
+                        break;
                     case IInvocationOperation invocation when MayAcquireOrSignal(invocation, types, settings):
-                        return true;
+                        if (KnownTypes.Is(invocation.TargetMethod.ContainingType, types.Monitor) && invocation.TargetMethod.Name is "Wait" or "Pulse" or "PulseAll")
+                        {
+                            return true;
+                        }
+
+                        holds += InLoop(operation, block) ? 2 : 1;
+                        break;
+                    case IAwaitOperation:
+                        awaits = true;
+                        break;
                 }
+
+                if (holds >= 2 || (holds == 1 && awaits))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // The operation runs in a loop of the body (its parents up to the body's root).
+    private static bool InLoop(IOperation operation, IOperation root)
+    {
+        for (IOperation? parent = operation.Parent; parent is not null && parent != root; parent = parent.Parent)
+        {
+            if (parent is ILoopOperation)
+            {
+                return true;
             }
         }
 
