@@ -182,13 +182,14 @@ internal sealed class LockModel
         int helpers = Math.Min(Math.Min(cores - 1, MaxWalkHelpers), pending.Count / MinWalksPerHelper);
         for (int h = 0; h < helpers; h++)
         {
-            // A walk that throws keeps its exception in its Lazy: it is rethrown below, on this thread.
+            // A walk that throws ends its helper (the walker itself catches what broken code
+            // throws); that body is walked again below, on this thread, where the exception surfaces.
             _ = Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
         }
 
         Drain();
 
-        // Waits for the walks a helper is still in (a Lazy blocks its readers until its one run ends).
+        // Waits for the walks a helper is still in (an entry's lock holds its readers until its one walk ends).
         foreach (BlockEntry entry in pending)
         {
             _ = entry.Walked;
