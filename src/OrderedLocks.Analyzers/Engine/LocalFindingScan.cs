@@ -38,32 +38,13 @@ internal static class LocalFindingScan
             return false;
         }
 
-        if (types.OrderedLockBase is not null)
-        {
-            // With the OrderedLocks API, one acquisition may already be an OL0004 finding (nested
-            // ordered acquisitions through its scopes): any hold or condition call.
-            foreach (IOperation block in blocks)
-            {
-                foreach (IOperation operation in OperationTree.DescendantsAndSelf(block))
-                {
-                    switch (operation)
-                    {
-                        case ILockOperation:
-                            return true;
-                        case IInvocationOperation invocation when MayAcquireOrSignal(invocation, types, settings):
-                            return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        // Without it, a finding needs two holds (OL0003: one taken while the other is held), a hold
-        // and an await (OL0005), or a condition call (OL0101, Monitor.Wait or Pulse): a body with
-        // one lock and no await (most bodies with a lock) is walked later, with the graph. Counted
-        // generously: every call on a lock type is a hold, and one in a loop counts twice (taken
-        // again while still held from the iteration before).
+        // A finding needs two holds (OL0003: one taken while the other is held), a hold and an
+        // await (OL0005), or a condition call (OL0101, Monitor.Wait or Pulse); with the OrderedLocks
+        // API one hold may already be one (OL0004, nested ordered acquisitions through its scopes).
+        // So without the API a body with one lock and no await (most bodies with a lock) is walked
+        // later, with the graph. Counted generously: every call on a lock type is a hold, and one in
+        // a loop counts twice (taken again while still held from the iteration before).
+        int enough = types.OrderedLockBase is null ? 2 : 1;
         int holds = 0;
         bool awaits = false;
         foreach (IOperation block in blocks)
@@ -88,7 +69,7 @@ internal static class LocalFindingScan
                         break;
                 }
 
-                if (holds >= 2 || (holds == 1 && awaits))
+                if (holds >= enough || (holds == 1 && awaits))
                 {
                     return true;
                 }

@@ -45,13 +45,6 @@ internal static class SourceWords
     /// The start positions, in order, of every run of identifier characters in <paramref name="text"/>
     /// that is exactly one of <paramref name="words"/>.
     /// </summary>
-    /// <remarks>
-    /// The whole text of every file passes through here once per compilation, so the loop stays in
-    /// this assembly: ASCII characters are classified by a table (a call into the runtime's
-    /// <see cref="char.IsLetterOrDigit(char)"/> per character cannot be inlined into precompiled
-    /// code), a run whose first character starts none of the words is skipped without being
-    /// compared, and the copy buffer is reused by the thread instead of allocated per file.
-    /// </remarks>
     public static int[] Positions(SourceText text, WordSet words)
         // Roslyn keeps a text of up to 40K characters as one string (ToString returns it, no copy):
         // that is searched with the runtime's vectorised IndexOf, one pass per first letter of the
@@ -103,6 +96,13 @@ internal static class SourceWords
     private static bool IsIdentifierCharacter(char c, bool[] ascii) => c < 128 ? ascii[c] : char.IsLetterOrDigit(c);
 
     /// <summary><see cref="Positions(SourceText, WordSet)"/> through the copy buffer: runs of identifier characters compared with the words.</summary>
+    /// <remarks>
+    /// Every long text passes through here once per compilation, so the loop stays in this
+    /// assembly: ASCII characters are classified by a table (a call into the runtime's
+    /// <see cref="char.IsLetterOrDigit(char)"/> per character cannot be inlined into precompiled
+    /// code), a run whose first character starts none of the words is skipped without being
+    /// compared, and the copy buffer is reused by the thread instead of allocated per file.
+    /// </remarks>
     internal static int[] PositionsByRuns(SourceText text, WordSet words)
     {
         string[][] wordsByLength = words.ByLength;
@@ -125,7 +125,7 @@ internal static class SourceWords
             for (int i = 0; i < count; i++)
             {
                 char c = buffer[i];
-                if (c < 128 ? ascii[c] : char.IsLetterOrDigit(c))
+                if (IsIdentifierCharacter(c, ascii))
                 {
                     if (runStart < 0)
                     {
